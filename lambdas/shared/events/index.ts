@@ -1,0 +1,2 @@
+export * from './image-event';
+export * from './parse';

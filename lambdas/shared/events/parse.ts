@@ -1,0 +1,98 @@
+import type { SQSRecord } from 'aws-lambda';
+import { MalformedMessageError } from '../errors';
+import { decodeS3Key, type ImageEvent, imageEventKinds, imageIdOf, normalizeSequencer } from './image-event';
+
+/** What one SQS message carries once read. */
+export type ParsedMessage =
+  | { readonly type: 'events'; readonly events: readonly ImageEvent[]; readonly ignored: number }
+  | { readonly type: 'test-event' };
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const parseJson = (text: string, what: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MalformedMessageError(`${what} is not JSON: ${(error as Error).message}`);
+  }
+};
+
+const stringField = (record: Json, path: readonly string[]): string | undefined => {
+  let current: unknown = record;
+  for (const part of path) {
+    if (!isObject(current)) return undefined;
+    current = current[part];
+  }
+  return typeof current === 'string' ? current : undefined;
+};
+
+const toImageEvent = (record: unknown, index: number): ImageEvent | undefined => {
+  if (!isObject(record) || record.eventSource !== 'aws:s3' || typeof record.eventName !== 'string') {
+    throw new MalformedMessageError(`Records[${index}] is not an S3 event record`);
+  }
+  const eventName = record.eventName;
+  const kind = eventName.startsWith('ObjectCreated:')
+    ? imageEventKinds.created
+    : eventName.startsWith('ObjectRemoved:')
+      ? imageEventKinds.removed
+      : undefined;
+  // Other event types (restore, tagging, ...) are not ours; acknowledging them keeps a
+  // notification change from filling a DLQ.
+  if (kind === undefined) return undefined;
+
+  const bucket = stringField(record, ['s3', 'bucket', 'name']);
+  const encodedKey = stringField(record, ['s3', 'object', 'key']);
+  const sequencer = stringField(record, ['s3', 'object', 'sequencer']);
+  if (bucket === undefined || encodedKey === undefined || sequencer === undefined) {
+    throw new MalformedMessageError(`Records[${index}] lacks s3.bucket.name, s3.object.key or sequencer`);
+  }
+  let key: string;
+  let normalizedSequencer: string;
+  try {
+    key = decodeS3Key(encodedKey);
+    normalizedSequencer = normalizeSequencer(sequencer);
+  } catch (error) {
+    throw new MalformedMessageError(`Records[${index}]: ${(error as Error).message}`);
+  }
+  const object = (record.s3 as Json).object as Json;
+  const size = typeof object.size === 'number' ? object.size : Number(object.size);
+  return {
+    kind,
+    eventName,
+    eventTime: typeof record.eventTime === 'string' ? record.eventTime : new Date(0).toISOString(),
+    bucket,
+    key,
+    size: Number.isFinite(size) ? size : undefined,
+    eTag: typeof object.eTag === 'string' ? object.eTag : undefined,
+    versionId: typeof object.versionId === 'string' ? object.versionId : undefined,
+    sequencer: normalizedSequencer,
+    imageId: imageIdOf(bucket, key),
+  };
+};
+
+const fromPayload = (payload: unknown, depth: number): ParsedMessage => {
+  if (!isObject(payload)) throw new MalformedMessageError('Message body is JSON but not an object');
+  // Raw delivery off: the S3 event travels as a string inside an SNS envelope.
+  if (payload.Type === 'Notification' && typeof payload.Message === 'string' && depth === 0) {
+    return fromPayload(parseJson(payload.Message, 'SNS Message'), depth + 1);
+  }
+  if (payload.Event === 's3:TestEvent') return { type: 'test-event' };
+  if (!Array.isArray(payload.Records) || payload.Records.length === 0) {
+    throw new MalformedMessageError('Message is neither an S3 event (no Records) nor an s3:TestEvent');
+  }
+  const events: ImageEvent[] = [];
+  let ignored = 0;
+  payload.Records.forEach((record, index) => {
+    const event = toImageEvent(record, index);
+    if (event === undefined) ignored += 1;
+    else events.push(event);
+  });
+  return { type: 'events', events, ignored };
+};
+
+/** Reads an SQS record as the S3 event it carries: raw delivery, an SNS envelope, or a test event. */
+export const parseMessage = (record: Pick<SQSRecord, 'body'>): ParsedMessage =>
+  fromPayload(parseJson(record.body, 'Message body'), 0);

@@ -1,0 +1,4 @@
+export * from './decode';
+export * from './limits';
+export * from './load';
+export * from './sniff';

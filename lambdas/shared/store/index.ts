@@ -1,0 +1,2 @@
+export * from './image-table';
+export * from './schema';

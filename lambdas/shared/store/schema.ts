@@ -1,0 +1,64 @@
+import type { ConsumerName, StageStatus } from '../constants';
+import type { RejectionCode } from '../errors';
+
+/**
+ * One table holds every image's records. All items of an image share its partition key, so a
+ * single Query shows where the image stands and what was derived from it. The overloaded GSI
+ * serves the search queries (by owner and time, by token, by perceptual-hash band).
+ */
+export const tableSchema = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  termIndex: { name: 'byTerm', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export const imagePartition = (imageId: string) => `IMAGE#${imageId}`;
+export const stageSortKey = (consumer: ConsumerName) => `STAGE#${consumer}`;
+export const stageKey = (imageId: string, consumer: ConsumerName): ItemKey => ({
+  pk: imagePartition(imageId),
+  sk: stageSortKey(consumer),
+});
+
+/** A consumer's own record of its work on one image; the image record is the set of them. */
+export interface StageRecord<Data extends object = Record<string, unknown>> extends ItemKey {
+  readonly imageId: string;
+  readonly consumer: ConsumerName;
+  readonly bucket: string;
+  readonly key: string;
+  readonly status: StageStatus;
+  readonly sequencer: string;
+  readonly eventTime: string;
+  readonly updatedAt: string;
+  readonly reasonCode?: RejectionCode;
+  readonly reason?: string;
+  readonly data?: Data;
+  /** Epoch seconds; set on tombstones so that a late, older event cannot resurrect a deleted image. */
+  readonly expiresAt?: number;
+}
+
+/** A message that could not be read as an S3 event, kept (with its reason) for the operator. */
+export const unreadableMessageKey = (messageId: string, consumer: ConsumerName): ItemKey => ({
+  pk: `MESSAGE#${messageId}`,
+  sk: stageSortKey(consumer),
+});
+export const unreadableMessagesTerm = 'UNREADABLE';
+
+export type TableItem = ItemKey & Record<string, unknown>;
+
+export type WriteRequest =
+  | { readonly type: 'put'; readonly item: TableItem }
+  | { readonly type: 'delete'; readonly key: ItemKey };
+
+export const putRequest = (item: TableItem): WriteRequest => ({ type: 'put', item });
+export const deleteRequest = (key: ItemKey): WriteRequest => ({
+  type: 'delete',
+  key: { pk: key.pk, sk: key.sk },
+});
+export const requestKey = (request: WriteRequest): ItemKey =>
+  request.type === 'put' ? request.item : request.key;
