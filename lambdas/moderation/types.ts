@@ -48,3 +48,11 @@ export const verdictOf = (labels: readonly ModerationLabel[], thresholds: Modera
   if (worst >= thresholds.review) return verdicts.review;
   return verdicts.allowed;
 };
+
+export const moderationProviderFromEnv = (env: NodeJS.ProcessEnv = process.env): ModerationProviderName => {
+  const value = env.MODERATION_PROVIDER ?? 'offline';
+  if (!(moderationProviders as readonly string[]).includes(value)) {
+    throw new Error(`MODERATION_PROVIDER must be one of ${moderationProviders.join(', ')}, got "${value}"`);
+  }
+  return value as ModerationProviderName;
+};

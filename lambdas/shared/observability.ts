@@ -3,10 +3,15 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { BatchSummary } from './batch';
 import { type ConsumerName, metricsNamespace } from './constants';
 
-export const createLogger = (consumer: ConsumerName) => new Logger({ serviceName: `image-fanout-${consumer}` });
+export const createLogger = (consumer: ConsumerName) =>
+  new Logger({ serviceName: `image-fanout-${consumer}` });
 
 export const createMetrics = (consumer: ConsumerName) =>
-  new Metrics({ namespace: metricsNamespace, serviceName: `image-fanout-${consumer}`, defaultDimensions: { consumer } });
+  new Metrics({
+    namespace: metricsNamespace,
+    serviceName: `image-fanout-${consumer}`,
+    defaultDimensions: { consumer },
+  });
 
 /** One EMF document per batch: what the dashboard and alarms read. */
 export const publishBatchMetrics = (metrics: Metrics, summary: BatchSummary) => {

@@ -39,7 +39,12 @@ interface Unit {
 }
 
 type UnitResult =
-  | { readonly kind: 'done'; readonly unit: Unit; readonly record: StageRecord; readonly writes: OwnedWrite[] }
+  | {
+      readonly kind: 'done';
+      readonly unit: Unit;
+      readonly record: StageRecord;
+      readonly writes: OwnedWrite[];
+    }
   | { readonly kind: 'failed'; readonly unit: Unit; readonly error: unknown };
 
 class DeadlineError extends Error {
@@ -110,9 +115,7 @@ export const processBatch = async <Data extends object>(
   // 3. Work, a bounded number of records at a time, none started past the deadline.
   const limit = pLimit(options.recordConcurrency);
   const results = await Promise.all(
-    fresh.map(({ unit, previous }) =>
-      limit(() => runUnit(unit, previous, stage, options, now, deadline)),
-    ),
+    fresh.map(({ unit, previous }) => limit(() => runUnit(unit, previous, stage, options, now, deadline))),
   );
 
   const done: Extract<UnitResult, { kind: 'done' }>[] = [];

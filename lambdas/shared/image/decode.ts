@@ -25,7 +25,9 @@ export const asImageError = (error: unknown): Error => {
   if (/out of memory|cannot allocate|malloc/i.test(message)) {
     return new TransientError(`Image decoder ran out of memory: ${message}`, { cause: error });
   }
-  return new PermanentError(rejectionCodes.corrupt, `Image cannot be decoded: ${message.trim()}`, { cause: error });
+  return new PermanentError(rejectionCodes.corrupt, `Image cannot be decoded: ${message.trim()}`, {
+    cause: error,
+  });
 };
 
 /** Header-only inspection (no pixel decode) with the pixel guard applied before any decode. */

@@ -30,13 +30,20 @@ const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
  * gone (permanent), over the byte limit (checked from the headers before the body is read),
  * empty, or not an image by its magic bytes.
  */
-export const loadImage = async (s3: S3Client, event: ImageEvent, limits: ImageLimits): Promise<LoadedImage> => {
+export const loadImage = async (
+  s3: S3Client,
+  event: ImageEvent,
+  limits: ImageLimits,
+): Promise<LoadedImage> => {
   let response: GetObjectCommandOutput;
   try {
     response = await s3.send(new GetObjectCommand({ Bucket: event.bucket, Key: event.key }));
   } catch (error) {
     if (isNotFound(error)) {
-      throw new PermanentError(rejectionCodes.objectGone, `s3://${event.bucket}/${event.key} no longer exists`);
+      throw new PermanentError(
+        rejectionCodes.objectGone,
+        `s3://${event.bucket}/${event.key} no longer exists`,
+      );
     }
     throw error;
   }
@@ -58,7 +65,10 @@ export const loadImage = async (s3: S3Client, event: ImageEvent, limits: ImageLi
   if (body.length === 0) throw new PermanentError(rejectionCodes.emptyObject, 'Object is empty (0 bytes)');
   const format = sniffImageFormat(body);
   if (format === undefined) {
-    throw new PermanentError(rejectionCodes.notAnImage, `Not an image: the content is ${describeContent(body)}`);
+    throw new PermanentError(
+      rejectionCodes.notAnImage,
+      `Not an image: the content is ${describeContent(body)}`,
+    );
   }
   return {
     body,

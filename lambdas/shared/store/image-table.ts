@@ -12,11 +12,11 @@ import { backoff } from './backoff';
 import {
   type ItemKey,
   imagePartition,
+  requestKey,
   type StageRecord,
   stageKey,
   type TableItem,
   type WriteRequest,
-  requestKey,
 } from './schema';
 
 /** BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys: service limits. */
@@ -47,7 +47,8 @@ export interface FlushResult {
 const keyString = ({ pk, sk }: ItemKey) => `${pk}\u0000${sk}`;
 
 const isValidationError = (error: unknown) =>
-  error instanceof Error && (error.name === 'ValidationException' || error.name === 'ItemCollectionSizeLimitExceededException');
+  error instanceof Error &&
+  (error.name === 'ValidationException' || error.name === 'ItemCollectionSizeLimitExceededException');
 
 const toBatchRequest = (request: WriteRequest) =>
   request.type === 'put' ? { PutRequest: { Item: request.item } } : { DeleteRequest: { Key: request.key } };
@@ -92,7 +93,9 @@ export class ImageTable {
             if (attempt > 0) await backoff(attempt, this.baseDelayMs, this.maxDelayMs);
             try {
               const response = await this.doc.send(
-                new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+                new BatchGetCommand({
+                  RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+                }),
               );
               for (const item of response.Responses?.[this.tableName] ?? []) {
                 const record = item as StageRecord;
@@ -128,7 +131,8 @@ export class ImageTable {
     let written = 0;
 
     const chunks: (typeof entries)[] = [];
-    for (let i = 0; i < entries.length; i += batchWriteLimit) chunks.push(entries.slice(i, i + batchWriteLimit));
+    for (let i = 0; i < entries.length; i += batchWriteLimit)
+      chunks.push(entries.slice(i, i + batchWriteLimit));
 
     const limit = pLimit(this.parallelCalls);
     await Promise.all(

@@ -1,0 +1,12 @@
+import { createAwsClients } from '../shared/clients';
+import { consumerRuntimeFromEnv, createConsumerHandler } from '../shared/consumer';
+import { imageLimitsFromEnv } from '../shared/image';
+import { createIndexingStage } from './stage';
+
+const clients = createAwsClients();
+const runtime = consumerRuntimeFromEnv('indexing', clients);
+
+export const handler = createConsumerHandler(
+  createIndexingStage({ s3: clients.s3, table: runtime.table, limits: imageLimitsFromEnv() }),
+  runtime,
+);

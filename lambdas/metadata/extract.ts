@@ -1,0 +1,176 @@
+import exifr from 'exifr';
+import sharp from 'sharp';
+import {
+  asImageError,
+  contentTypes,
+  decodeOptions,
+  type ImageFormat,
+  type ImageLimits,
+  inspectImage,
+  orientedSize,
+} from '../shared/image';
+
+export interface ExifSummary {
+  readonly make?: string;
+  readonly model?: string;
+  readonly lens?: string;
+  readonly exposureTime?: number;
+  readonly fNumber?: number;
+  readonly iso?: number;
+  readonly focalLength?: number;
+  /** As written by the camera (local time, no zone), in ISO form. */
+  readonly takenAt?: string;
+  readonly gps?: { readonly latitude: number; readonly longitude: number; readonly altitude?: number };
+}
+
+export interface ImageMetadata {
+  readonly format: ImageFormat;
+  readonly contentType: string;
+  readonly bytes: number;
+  /** Stored pixel size. */
+  readonly width: number;
+  readonly height: number;
+  /** As displayed, after EXIF orientation. */
+  readonly displayWidth: number;
+  readonly displayHeight: number;
+  readonly orientation: number;
+  readonly colourSpace: string;
+  readonly channels: number;
+  readonly bitDepth: string;
+  readonly hasAlpha: boolean;
+  readonly pages: number;
+  readonly hasIccProfile: boolean;
+  readonly dominantColour: string;
+  readonly exif?: ExifSummary;
+  /** Why EXIF could not be read, when the image itself is fine but its EXIF is broken. */
+  readonly exifError?: string;
+}
+
+// Only the fields we store: maker notes and thumbnails can be large and say nothing useful.
+const exifOptions = {
+  tiff: true,
+  exif: true,
+  gps: true,
+  ifd1: false,
+  interop: false,
+  xmp: false,
+  icc: false,
+  iptc: false,
+  jfif: false,
+  ihdr: false,
+  makerNote: false,
+  userComment: false,
+  pick: [
+    'Make',
+    'Model',
+    'LensModel',
+    'ExposureTime',
+    'FNumber',
+    'ISO',
+    'FocalLength',
+    'DateTimeOriginal',
+    'GPSLatitude',
+    'GPSLatitudeRef',
+    'GPSLongitude',
+    'GPSLongitudeRef',
+    'GPSAltitude',
+    'GPSAltitudeRef',
+  ],
+};
+
+const text = (value: unknown) =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const isoDate = (value: unknown) =>
+  value instanceof Date && !Number.isNaN(value.getTime())
+    ? value.toISOString().replace(/\.000Z$/, '')
+    : undefined;
+
+const dropUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+const readExif = async (body: Buffer): Promise<{ exif?: ExifSummary; exifError?: string }> => {
+  let raw: Record<string, unknown> | undefined;
+  try {
+    raw = (await exifr.parse(body, exifOptions)) as Record<string, unknown> | undefined;
+  } catch (error) {
+    return { exifError: `EXIF unreadable: ${(error as Error).message}` };
+  }
+  if (raw === undefined) return {};
+  // exifr reports most damage in an `errors` list rather than by throwing.
+  const errors = Array.isArray(raw.errors)
+    ? raw.errors.map((e) => (e instanceof Error ? e.message : String(e)))
+    : [];
+  const latitude = num(raw.latitude);
+  const longitude = num(raw.longitude);
+  const altitude = num(raw.GPSAltitude);
+  const summary = dropUndefined<ExifSummary>({
+    make: text(raw.Make),
+    model: text(raw.Model),
+    lens: text(raw.LensModel),
+    exposureTime: num(raw.ExposureTime),
+    fNumber: num(raw.FNumber),
+    iso: num(raw.ISO),
+    focalLength: num(raw.FocalLength),
+    takenAt: isoDate(raw.DateTimeOriginal),
+    gps:
+      latitude !== undefined && longitude !== undefined
+        ? dropUndefined({
+            latitude,
+            longitude,
+            altitude: belowSeaLevel(raw.GPSAltitudeRef) && altitude ? -altitude : altitude,
+          })
+        : undefined,
+  });
+  return {
+    ...(Object.keys(summary).length === 0 ? {} : { exif: summary }),
+    ...(errors.length === 0 ? {} : { exifError: `EXIF partly unreadable: ${errors.join('; ')}` }),
+  };
+};
+
+/** GPSAltitudeRef is a BYTE: exifr gives it as a number or as a one-byte array. */
+const belowSeaLevel = (ref: unknown) =>
+  (ref instanceof Uint8Array || Array.isArray(ref) ? ref[0] : ref) === 1;
+
+const hex = (value: number) => Math.round(value).toString(16).padStart(2, '0');
+
+/**
+ * Everything the image says about itself. The small decode for the dominant colour also proves
+ * the pixels decode (a truncated file is rejected here as in the other consumers).
+ */
+export const extractMetadata = async (
+  body: Buffer,
+  format: ImageFormat,
+  limits: ImageLimits,
+): Promise<ImageMetadata> => {
+  const metadata = await inspectImage(body, limits);
+  let dominant: { r: number; g: number; b: number };
+  try {
+    // Shrink-on-load keeps this cheap: a 12 MP JPEG decodes at 1/8 scale.
+    const stats = await sharp(body, decodeOptions(limits)).resize(64, 64, { fit: 'inside' }).stats();
+    dominant = stats.dominant;
+  } catch (error) {
+    throw asImageError(error);
+  }
+  const display = orientedSize(metadata);
+  const { exif, exifError } = await readExif(body);
+  return dropUndefined<ImageMetadata>({
+    format,
+    contentType: contentTypes[format],
+    bytes: body.length,
+    width: metadata.width ?? 0,
+    height: metadata.pageHeight ?? metadata.height ?? 0,
+    displayWidth: display.width,
+    displayHeight: display.height,
+    orientation: metadata.orientation ?? 1,
+    colourSpace: metadata.space ?? 'unknown',
+    channels: metadata.channels ?? 0,
+    bitDepth: metadata.depth ?? 'unknown',
+    hasAlpha: metadata.hasAlpha ?? false,
+    pages: metadata.pages ?? 1,
+    hasIccProfile: metadata.icc !== undefined,
+    dominantColour: `#${hex(dominant.r)}${hex(dominant.g)}${hex(dominant.b)}`,
+    exif,
+    exifError,
+  });
+};

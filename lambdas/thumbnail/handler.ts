@@ -1,0 +1,18 @@
+import { createAwsClients } from '../shared/clients';
+import { consumerRuntimeFromEnv, createConsumerHandler } from '../shared/consumer';
+import { requireEnv } from '../shared/env';
+import { imageLimitsFromEnv } from '../shared/image';
+import { thumbnailSettingsFromEnv } from './config';
+import { createThumbnailStage } from './stage';
+
+const clients = createAwsClients();
+
+export const handler = createConsumerHandler(
+  createThumbnailStage({
+    s3: clients.s3,
+    derivedBucket: requireEnv('DERIVED_BUCKET'),
+    limits: imageLimitsFromEnv(),
+    settings: thumbnailSettingsFromEnv(),
+  }),
+  consumerRuntimeFromEnv('thumbnail', clients),
+);
