@@ -1,0 +1,77 @@
+import type { ConsumerName } from '../lambdas/shared/constants';
+
+/** What one consumer's queue, trigger and function are tuned to; every field can be overridden by context. */
+export interface ConsumerSettings {
+  /** Messages per invocation: larger batches amortise the invocation and the table flush. */
+  readonly batchSize: number;
+  /** How long Lambda gathers a batch (seconds); required >= 1 for batches over 10. */
+  readonly maxBatchingWindowSeconds: number;
+  /** Concurrent invocations the trigger may run: the back-pressure valve on downstream services. */
+  readonly maxConcurrency: number;
+  /** Records worked on at once inside one invocation, sized to the function's memory. */
+  readonly recordConcurrency: number;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  /** Queue TTL: an event nobody consumed for this long is dropped. */
+  readonly retentionDays: number;
+  /** Longer than the queue's: a DLQ keeps the message's original enqueue time. */
+  readonly dlqRetentionDays: number;
+  /** Deliveries before a message moves to the DLQ. */
+  readonly maxReceiveCount: number;
+  /** The age-of-oldest-message alarm fires past this. */
+  readonly oldestMessageAlarmSeconds: number;
+}
+
+const common = {
+  retentionDays: 4,
+  dlqRetentionDays: 14,
+  maxReceiveCount: 5,
+  oldestMessageAlarmSeconds: 300,
+} as const;
+
+/** The typed table the four consumers are built from; adding a consumer is one row and one folder. */
+export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
+  thumbnail: {
+    ...common,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 20,
+    recordConcurrency: 2,
+    memorySize: 1536,
+    timeoutSeconds: 60,
+  },
+  moderation: {
+    ...common,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 10,
+    recordConcurrency: 2,
+    memorySize: 1536,
+    timeoutSeconds: 60,
+  },
+  metadata: {
+    ...common,
+    batchSize: 25,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 10,
+    recordConcurrency: 8,
+    memorySize: 1024,
+    timeoutSeconds: 30,
+  },
+  indexing: {
+    ...common,
+    batchSize: 25,
+    maxBatchingWindowSeconds: 1,
+    maxConcurrency: 10,
+    recordConcurrency: 8,
+    memorySize: 1024,
+    timeoutSeconds: 30,
+  },
+};
+
+export const consumerDescriptions: Record<ConsumerName, string> = {
+  thumbnail: 'Writes JPEG and WebP thumbnails of each upload to the derived bucket',
+  moderation: 'Classifies each upload as allowed, review or flagged',
+  metadata: 'Records format, dimensions, colour and EXIF of each upload',
+  indexing: 'Maintains search entries (owner, tokens, perceptual hash) for each upload',
+};

@@ -1,0 +1,173 @@
+import type { Node } from 'constructs';
+import { type ModerationProviderName, moderationProviders } from '../lambdas/moderation/types';
+import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
+import { defaultImageLimits, type ImageLimits } from '../lambdas/shared/image/limits';
+import { type ConsumerSettings, consumerDefaults } from './consumers';
+
+export const architectures = ['arm64', 'x86_64'] as const;
+export type ArchitectureName = (typeof architectures)[number];
+
+/** Everything a deployment can choose, read from CDK context (`-c key=value` or cdk.json). */
+export interface PipelineSettings {
+  /** Names the stack (`ImageFanout-<stage>`) so that two stages live side by side. */
+  readonly stage: string;
+  readonly moderationProvider: ModerationProviderName;
+  readonly architecture: ArchitectureName;
+  /** Keep buckets and table when the stack is deleted (production), or delete them (a test stage). */
+  readonly retainData: boolean;
+  readonly alarmEmail?: string;
+  readonly limits: ImageLimits;
+  readonly thumbnailWidths: readonly number[];
+  readonly consumers: Readonly<Record<ConsumerName, ConsumerSettings>>;
+}
+
+export const settingsContextKeys = [
+  'stage',
+  'moderationProvider',
+  'architecture',
+  'retainData',
+  'alarmEmail',
+  'maxImageBytes',
+  'maxImagePixels',
+  'thumbnailWidths',
+  'consumers',
+] as const;
+
+class SettingsError extends Error {
+  constructor(key: string, value: unknown, expected: string) {
+    super(
+      `CDK context "${key}" is ${JSON.stringify(value)}; expected ${expected} (set it with -c ${key}=...)`,
+    );
+    this.name = 'SettingsError';
+  }
+}
+
+/** Context values given with -c arrive as strings; cdk.json ones keep their JSON types. */
+const parse = (value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+};
+
+const oneOf = <T extends string>(key: string, value: unknown, allowed: readonly T[], fallback: T): T => {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new SettingsError(key, value, `one of ${allowed.join(', ')}`);
+};
+
+const positiveInt = (key: string, value: unknown, fallback: number): number => {
+  const parsed = parse(value);
+  if (parsed === undefined) return fallback;
+  if (typeof parsed === 'number' && Number.isInteger(parsed) && parsed > 0) return parsed;
+  throw new SettingsError(key, value, 'a positive integer');
+};
+
+const consumerOverrides = (value: unknown): Partial<Record<ConsumerName, Partial<ConsumerSettings>>> => {
+  const parsed = parse(value);
+  if (parsed === undefined) return {};
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SettingsError('consumers', value, 'a JSON object such as {"thumbnail":{"batchSize":5}}');
+  }
+  for (const [name, override] of Object.entries(parsed)) {
+    if (!(consumerNames as readonly string[]).includes(name)) {
+      throw new SettingsError('consumers', value, `consumer names among ${consumerNames.join(', ')}`);
+    }
+    for (const [field, setting] of Object.entries(override as object)) {
+      if (!(field in consumerDefaults.thumbnail) || typeof setting !== 'number') {
+        throw new SettingsError(
+          'consumers',
+          value,
+          `numeric settings among ${Object.keys(consumerDefaults.thumbnail).join(', ')}`,
+        );
+      }
+    }
+  }
+  return parsed as Partial<Record<ConsumerName, Partial<ConsumerSettings>>>;
+};
+
+/**
+ * The rules AWS enforces (or advises) on an SQS trigger, checked at synth time with a message that
+ * says what to change, instead of a failed deployment.
+ */
+export const validateConsumerSettings = (name: ConsumerName, s: ConsumerSettings): void => {
+  const fail = (message: string) => {
+    throw new Error(`Consumer "${name}": ${message}`);
+  };
+  if (s.batchSize < 1 || s.batchSize > 10_000) fail(`batchSize ${s.batchSize} must be 1-10000`);
+  if (s.batchSize > 10 && s.maxBatchingWindowSeconds < 1) {
+    fail(
+      `batchSize ${s.batchSize} > 10 needs maxBatchingWindowSeconds >= 1 (got ${s.maxBatchingWindowSeconds})`,
+    );
+  }
+  if (s.maxBatchingWindowSeconds < 0 || s.maxBatchingWindowSeconds > 300) {
+    fail(`maxBatchingWindowSeconds ${s.maxBatchingWindowSeconds} must be 0-300`);
+  }
+  if (s.maxConcurrency < 2 || s.maxConcurrency > 1000)
+    fail(`maxConcurrency ${s.maxConcurrency} must be 2-1000`);
+  if (s.recordConcurrency < 1) fail(`recordConcurrency ${s.recordConcurrency} must be >= 1`);
+  if (s.memorySize < 128 || s.memorySize > 10_240) fail(`memorySize ${s.memorySize} must be 128-10240 MB`);
+  if (s.timeoutSeconds < 1 || s.timeoutSeconds > 900)
+    fail(`timeoutSeconds ${s.timeoutSeconds} must be 1-900`);
+  if (s.maxReceiveCount < 1 || s.maxReceiveCount > 1000)
+    fail(`maxReceiveCount ${s.maxReceiveCount} must be 1-1000`);
+  if (s.retentionDays < 1 || s.retentionDays > 14) fail(`retentionDays ${s.retentionDays} must be 1-14`);
+  if (s.dlqRetentionDays <= s.retentionDays || s.dlqRetentionDays > 14) {
+    // A DLQ keeps the original enqueue time: a shorter retention would expire messages on arrival.
+    fail(
+      `dlqRetentionDays ${s.dlqRetentionDays} must be longer than retentionDays ${s.retentionDays} and <= 14`,
+    );
+  }
+};
+
+export const settingsFromContext = (node: Pick<Node, 'tryGetContext'>): PipelineSettings => {
+  const get = (key: (typeof settingsContextKeys)[number]) => node.tryGetContext(key) as unknown;
+  const stage = (get('stage') as string | undefined) ?? 'dev';
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,24}$/.test(stage)) {
+    throw new SettingsError('stage', stage, 'a letter then up to 24 letters, digits or dashes');
+  }
+  const retainData = parse(get('retainData'));
+  if (retainData !== undefined && typeof retainData !== 'boolean') {
+    throw new SettingsError('retainData', retainData, 'true or false');
+  }
+  const widths = parse(get('thumbnailWidths'));
+  const thumbnailWidths =
+    widths === undefined
+      ? [128, 512, 1024]
+      : (String(widths)
+          .split(',')
+          .map((width) => positiveInt('thumbnailWidths', width.trim(), 0)) as number[]);
+  const overrides = consumerOverrides(get('consumers'));
+  const consumers = Object.fromEntries(
+    consumerNames.map((name) => {
+      const settings = { ...consumerDefaults[name], ...overrides[name] };
+      validateConsumerSettings(name, settings);
+      return [name, settings];
+    }),
+  ) as Record<ConsumerName, ConsumerSettings>;
+  const alarmEmail = get('alarmEmail');
+  if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !alarmEmail.includes('@'))) {
+    throw new SettingsError('alarmEmail', alarmEmail, 'an e-mail address');
+  }
+
+  return {
+    stage,
+    moderationProvider: oneOf(
+      'moderationProvider',
+      get('moderationProvider'),
+      moderationProviders,
+      'offline',
+    ),
+    architecture: oneOf('architecture', get('architecture'), architectures, 'arm64'),
+    retainData: retainData ?? true,
+    alarmEmail,
+    limits: {
+      maxBytes: positiveInt('maxImageBytes', get('maxImageBytes'), defaultImageLimits.maxBytes),
+      maxPixels: positiveInt('maxImagePixels', get('maxImagePixels'), defaultImageLimits.maxPixels),
+    },
+    thumbnailWidths,
+    consumers,
+  };
+};
