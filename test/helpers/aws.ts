@@ -1,0 +1,81 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../../lambdas/shared/clients';
+import { tableSchema } from '../../lambdas/shared/store';
+import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
+
+export interface TestAws extends AwsClients {
+  readonly backend: EmbeddedBackend;
+  readonly tableName: string;
+  readonly uploadsBucket: string;
+  readonly derivedBucket: string;
+  stop(): Promise<void>;
+}
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** The images table as the stack defines it (same key names, same GSI), on the embedded backend. */
+export const createImagesTable = (client: DynamoDBClient, tableName: string) => {
+  const { partitionKey, sortKey, termIndex } = tableSchema;
+  return client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [partitionKey, sortKey, termIndex.partitionKey, termIndex.sortKey].map(
+        (name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        }),
+      ),
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: termIndex.name,
+          KeySchema: [
+            { AttributeName: termIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: termIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+};
+
+/** Real SDK clients against an embedded S3 and DynamoDB on free ports: one per test file. */
+export const startTestAws = async (): Promise<TestAws> => {
+  const backend = await startEmbeddedBackend();
+  const s3 = new S3Client({
+    endpoint: backend.awsEndpoint,
+    region: backend.region,
+    credentials,
+    forcePathStyle: true,
+  });
+  const dynamoClient = new DynamoDBClient({
+    endpoint: backend.dynamoEndpoint,
+    region: backend.region,
+    credentials,
+  });
+  const dynamo = DynamoDBDocumentClient.from(dynamoClient, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const names = { tableName: 'images', uploadsBucket: 'uploads', derivedBucket: 'derived' };
+  await createImagesTable(dynamoClient, names.tableName);
+  await s3.send(new CreateBucketCommand({ Bucket: names.uploadsBucket }));
+  await s3.send(new CreateBucketCommand({ Bucket: names.derivedBucket }));
+  return {
+    backend,
+    s3,
+    dynamo,
+    ...names,
+    async stop() {
+      s3.destroy();
+      dynamoClient.destroy();
+      await backend.stop();
+    },
+  };
+};
