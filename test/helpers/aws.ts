@@ -50,13 +50,13 @@ export const createImagesTable = (client: DynamoDBClient, tableName: string) => 
 export const startTestAws = async (): Promise<TestAws> => {
   const backend = await startEmbeddedBackend();
   const s3 = new S3Client({
-    endpoint: backend.awsEndpoint,
+    endpoint: backend.endpoint,
     region: backend.region,
     credentials,
     forcePathStyle: true,
   });
   const dynamoClient = new DynamoDBClient({
-    endpoint: backend.dynamoEndpoint,
+    endpoint: backend.endpoint,
     region: backend.region,
     credentials,
   });

@@ -1,0 +1,38 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { keepAliveHandler } from '../lambdas/shared/clients';
+
+export interface LocalClients {
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly dynamo: DynamoDBClient;
+  destroy(): void;
+}
+
+/** Credentials for an emulator; a real endpoint uses whatever the environment provides. */
+export const emulatorCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export const localCredentials = () =>
+  process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY ? undefined : emulatorCredentials;
+
+/** SDK clients for one endpoint, as the runtime and the tools use them. */
+export const createLocalClients = (endpoint: string, region: string): LocalClients => {
+  const common = { endpoint, region, credentials: localCredentials(), requestHandler: keepAliveHandler(256) };
+  const clients = {
+    // Path-style: emulators do not resolve bucket sub-domains of localhost.
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    sns: new SNSClient(common),
+    // Queue URLs from emulators name hosts that may not resolve; the endpoint always does.
+    sqs: new SQSClient({ ...common, useQueueUrlAsEndpoint: false }),
+    dynamo: new DynamoDBClient(common),
+  };
+  return {
+    ...clients,
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+};
