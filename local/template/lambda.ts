@@ -1,0 +1,137 @@
+/** Lambda functions and their SQS event source mappings. */
+import { resolve } from 'node:path';
+import {
+  asBoolean,
+  asList,
+  asNumber,
+  asOptionalNumber,
+  asRecord,
+  asString,
+  asStringList,
+  propertyPath,
+  TemplateError,
+} from './cfn';
+import type { ReadContext, TemplateResource } from './context';
+import type { EventSourceMappingSpec, FunctionSpec } from './types';
+
+/** Lambda's defaults when the template leaves a setting out. */
+const defaults = { memorySize: 128, timeoutSeconds: 3, architectures: ['x86_64'], logFormat: 'Text' };
+
+/**
+ * The bundled code in the cloud assembly. CDK writes the asset path relative to the assembly when it
+ * stages assets, and absolute when staging is turned off; `resolve` handles both.
+ */
+const assetDir = (context: ReadContext, { resource }: TemplateResource): string | undefined => {
+  const path = resource.Metadata?.['aws:asset:path'];
+  const code = resource.Properties?.Code;
+  const inline = typeof code === 'object' && code !== null && 'ZipFile' in code;
+  return typeof path === 'string' && !inline ? resolve(context.assemblyDir, path) : undefined;
+};
+
+export const readFunction = (context: ReadContext, entry: TemplateResource): FunctionSpec => {
+  const { logicalId } = entry;
+  const { resolver } = context;
+  const local = resolver.local(logicalId);
+  const read = (property: string) => resolver.property(logicalId, property);
+  const at = (property: string) => propertyPath(logicalId, property);
+  const variables = asRecord(asRecord(read('Environment'), at('Environment')).Variables, at('Environment'));
+  const environment = Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      asString(value, `${at('Environment')}.Variables.${name}`),
+    ]),
+  );
+  const logging = asRecord(read('LoggingConfig'), at('LoggingConfig'));
+  const architectures = read('Architectures');
+  const dir = assetDir(context, entry);
+  return {
+    logicalId,
+    name: asString(local.name, `Resources.${logicalId}`),
+    arn: asString(local.attributes.Arn, `Resources.${logicalId}`),
+    ...(dir === undefined ? {} : { assetDir: dir }),
+    // Container image functions have neither handler nor runtime.
+    handler: read('Handler') === undefined ? '' : asString(read('Handler'), at('Handler')),
+    runtime: read('Runtime') === undefined ? '' : asString(read('Runtime'), at('Runtime')),
+    memorySize: asNumber(read('MemorySize'), at('MemorySize'), defaults.memorySize),
+    timeoutSeconds: asNumber(read('Timeout'), at('Timeout'), defaults.timeoutSeconds),
+    architectures:
+      architectures === undefined ? defaults.architectures : asStringList(architectures, at('Architectures')),
+    environment,
+    logFormat:
+      logging.LogFormat === undefined
+        ? defaults.logFormat
+        : asString(logging.LogFormat, `${at('LoggingConfig')}.LogFormat`),
+  };
+};
+
+/** Why a function cannot run in the local runtime, or undefined when it can. */
+export const whyNotRunnable = (spec: FunctionSpec): string | undefined => {
+  if (spec.assetDir === undefined)
+    return 'it has no bundled asset in the cloud assembly (inline or image code)';
+  if (!spec.runtime.startsWith('nodejs')) return `its runtime ${spec.runtime || '(none)'} is not Node.js`;
+  return undefined;
+};
+
+/** "arn:aws:lambda:us-east-1:123:function:name:alias" or "123:function:name" -> "name". */
+export const functionNameOf = (value: string): string => {
+  const match = /(?:^|:)function:([^:]+)/.exec(value);
+  return match?.[1] ?? value;
+};
+
+const isSqsArn = (arn: string): boolean => /^arn:[^:]+:sqs:/.test(arn);
+
+export type MappingResult =
+  | { readonly kind: 'sqs'; readonly mapping: EventSourceMappingSpec }
+  | { readonly kind: 'unsupported'; readonly reason: string };
+
+const filterPatterns = (value: unknown, at: string): unknown[] =>
+  asList(asRecord(value, at).Filters, `${at}.Filters`).map((filter, index) => {
+    const patternAt = `${at}.Filters.${index}.Pattern`;
+    const pattern = asRecord(filter, `${at}.Filters.${index}`).Pattern;
+    if (typeof pattern !== 'string') return pattern;
+    try {
+      return JSON.parse(pattern);
+    } catch (error) {
+      throw new TemplateError(patternAt, `the filter pattern is not valid JSON: ${(error as Error).message}`);
+    }
+  });
+
+export const readEventSourceMapping = (
+  context: ReadContext,
+  { logicalId }: TemplateResource,
+): MappingResult => {
+  const { resolver } = context;
+  const read = (property: string) => resolver.property(logicalId, property);
+  const at = (property: string) => propertyPath(logicalId, property);
+  const source = read('EventSourceArn');
+  if (source === undefined)
+    return { kind: 'unsupported', reason: 'it has no EventSourceArn (self-managed Kafka?)' };
+  const eventSourceArn = asString(source, at('EventSourceArn'));
+  if (!isSqsArn(eventSourceArn)) {
+    return { kind: 'unsupported', reason: `its source ${eventSourceArn} is not an SQS queue` };
+  }
+  const scaling = asRecord(read('ScalingConfig'), at('ScalingConfig'));
+  const maximumConcurrency = asOptionalNumber(
+    scaling.MaximumConcurrency,
+    `${at('ScalingConfig')}.MaximumConcurrency`,
+  );
+  const responseTypes = asStringList(read('FunctionResponseTypes'), at('FunctionResponseTypes'));
+  return {
+    kind: 'sqs',
+    mapping: {
+      logicalId,
+      functionName: functionNameOf(asString(read('FunctionName'), at('FunctionName'))),
+      eventSourceArn,
+      batchSize: asNumber(read('BatchSize'), at('BatchSize'), 10),
+      maximumBatchingWindowSeconds: asNumber(
+        read('MaximumBatchingWindowInSeconds'),
+        at('MaximumBatchingWindowInSeconds'),
+        0,
+      ),
+      reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+      ...(maximumConcurrency === undefined ? {} : { maximumConcurrency }),
+      filterPatterns: filterPatterns(read('FilterCriteria'), at('FilterCriteria')),
+      enabled: asBoolean(read('Enabled'), at('Enabled'), true),
+    },
+  };
+};

@@ -1,0 +1,215 @@
+/**
+ * Turns a stack template of a cloud assembly into the Topology the local runtime brings up. It
+ * knows CloudFormation resource types, not any particular app.
+ */
+import { readTemplate, selectStack } from './assembly';
+import { asString, type CfnResource, type CfnTemplate, isRecord, TemplateError } from './cfn';
+import { acceptedTypes, customResourceProviders, emulatedTypes } from './classify';
+import type { ReadContext, TemplateResource } from './context';
+import { readTable } from './dynamodb';
+import { createResolver } from './intrinsics';
+import { functionNameOf, readEventSourceMapping, readFunction, whyNotRunnable } from './lambda';
+import { readQueue, readSubscription, readTopic } from './messaging';
+import { readBucket, readBucketNotifications, readCustomNotifications } from './s3';
+import type {
+  BucketNotificationSpec,
+  BucketSpec,
+  EventSourceMappingSpec,
+  FunctionSpec,
+  LocalNaming,
+  QueueSpec,
+  SubscriptionSpec,
+  TableSpec,
+  TopicSpec,
+  Topology,
+  UnsupportedResource,
+} from './types';
+
+export interface TopologyOptions {
+  /** Region, account, partition and endpoint of the local backend; the stack name comes from the template. */
+  readonly naming: Omit<LocalNaming, 'stackName'>;
+  /** Values for template parameters, over their Default. */
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+export interface ReadTopologyOptions extends TopologyOptions {
+  /** The cloud assembly directory, e.g. cdk.out. */
+  readonly cloudAssemblyDir: string;
+  /** Needed when the assembly holds several stacks: artifact id, stack name or display name. */
+  readonly stackName?: string;
+}
+
+/** Reads a stack of a cloud assembly (manifest.json, then the stack's template). */
+export const readTopology = (options: ReadTopologyOptions): Topology => {
+  const stack = selectStack(options.cloudAssemblyDir, options.stackName);
+  return buildTopology(readTemplate(stack), {
+    ...options,
+    stackName: stack.stackName,
+    assemblyDir: stack.assemblyDir,
+  });
+};
+
+const templateResources = (template: CfnTemplate): TemplateResource[] =>
+  Object.entries(template.Resources ?? {}).map(([logicalId, resource]) => {
+    if (!isRecord(resource) || typeof resource.Type !== 'string') {
+      throw new TemplateError(`Resources.${logicalId}`, 'a resource needs a Type');
+    }
+    return { logicalId, resource: resource as CfnResource };
+  });
+
+const unsupportedWarnings = (unsupported: readonly UnsupportedResource[]): string[] => {
+  const byType = new Map<string, string[]>();
+  for (const { type, logicalId } of unsupported) byType.set(type, [...(byType.get(type) ?? []), logicalId]);
+  return [...byType].map(([type, logicalIds]) => {
+    const ids = logicalIds.join(', ');
+    const verb = logicalIds.length === 1 ? 'is' : 'are';
+    return `${type} (${ids}) ${verb} not supported by the local runtime and will not exist locally`;
+  });
+};
+
+/** Functions something invokes (mapping, notification, subscription) that cannot run locally. */
+const unrunnableWarnings = (
+  functions: readonly FunctionSpec[],
+  invokedBy: ReadonlyMap<string, string[]>,
+): string[] =>
+  functions.flatMap((spec) => {
+    const reason = whyNotRunnable(spec);
+    const invokers = invokedBy.get(spec.name);
+    if (reason === undefined || invokers === undefined) return [];
+    return [
+      `AWS::Lambda::Function (${spec.logicalId}) is invoked by ${invokers.join(', ')} but cannot run locally: ${reason}`,
+    ];
+  });
+
+/** SQS mappings; any other source is named as unsupported. */
+const readMappings = (context: ReadContext, entries: readonly TemplateResource[]) => {
+  const eventSourceMappings: EventSourceMappingSpec[] = [];
+  const unsupported: UnsupportedResource[] = [];
+  const warnings: string[] = [];
+  for (const entry of entries) {
+    const result = readEventSourceMapping(context, entry);
+    if (result.kind === 'sqs') {
+      eventSourceMappings.push(result.mapping);
+    } else {
+      unsupported.push({ logicalId: entry.logicalId, type: entry.resource.Type });
+      warnings.push(
+        `${entry.resource.Type} (${entry.logicalId}) will not run locally: ${result.reason}; only SQS event sources are supported`,
+      );
+    }
+  }
+  return { eventSourceMappings, unsupported, warnings };
+};
+
+/** Function name -> what invokes it (mappings, bucket notifications, lambda subscriptions). */
+const invokedFunctions = (
+  mappings: readonly EventSourceMappingSpec[],
+  notifications: readonly BucketNotificationSpec[],
+  subscriptions: readonly SubscriptionSpec[],
+): Map<string, string[]> => {
+  const invokedBy = new Map<string, string[]>();
+  const invokes = (arnOrName: string, by: string) => {
+    const name = functionNameOf(arnOrName);
+    invokedBy.set(name, [...(invokedBy.get(name) ?? []), by]);
+  };
+  for (const mapping of mappings) invokes(mapping.functionName, `event source mapping ${mapping.logicalId}`);
+  for (const notification of notifications) {
+    if (notification.destinationType === 'function')
+      invokes(notification.destinationArn, notification.source);
+  }
+  for (const subscription of subscriptions) {
+    if (subscription.protocol === 'lambda')
+      invokes(subscription.endpoint, `subscription ${subscription.logicalId}`);
+  }
+  return invokedBy;
+};
+
+const outputString = (value: unknown, at: string): string =>
+  Array.isArray(value)
+    ? value.map((item, index) => asString(item, `${at}.${index}`)).join(',')
+    : asString(value, at);
+
+/** Builds the topology from a template already in hand. */
+export const buildTopology = (
+  template: CfnTemplate,
+  options: TopologyOptions & { readonly stackName: string; readonly assemblyDir: string },
+): Topology => {
+  const naming: LocalNaming = { ...options.naming, stackName: options.stackName };
+  const resolver = createResolver(template, naming, { parameters: options.parameters });
+  const context: ReadContext = { resolver, naming, assemblyDir: options.assemblyDir, warnings: [] };
+  // A resource whose Condition is false is not created.
+  const resources = templateResources(template).filter(
+    ({ logicalId, resource }) =>
+      resource.Condition === undefined ||
+      resolver.condition(resource.Condition, `Resources.${logicalId}.Condition`),
+  );
+  const ofType = (type: string) => resources.filter(({ resource }) => resource.Type === type);
+  const providers = customResourceProviders(resources);
+
+  const buckets: BucketSpec[] = ofType('AWS::S3::Bucket').map((entry) => readBucket(context, entry));
+  const bucketNames = new Set(buckets.map((bucket) => bucket.name));
+  const notifications: BucketNotificationSpec[] = [
+    ...ofType('AWS::S3::Bucket').flatMap((entry) => readBucketNotifications(context, entry)),
+    ...ofType('Custom::S3BucketNotifications').flatMap((entry) =>
+      readCustomNotifications(context, entry, bucketNames),
+    ),
+  ];
+
+  const topics: TopicSpec[] = [];
+  const subscriptions: SubscriptionSpec[] = [];
+  for (const entry of ofType('AWS::SNS::Topic')) {
+    const read = readTopic(context, entry);
+    topics.push(read.topic);
+    subscriptions.push(...read.subscriptions);
+  }
+  subscriptions.push(...ofType('AWS::SNS::Subscription').map((entry) => readSubscription(context, entry)));
+
+  const queues: QueueSpec[] = ofType('AWS::SQS::Queue').map((entry) => readQueue(context, entry));
+  const tables: TableSpec[] = ofType('AWS::DynamoDB::Table').map((entry) => readTable(context, entry));
+
+  const functions: FunctionSpec[] = ofType('AWS::Lambda::Function')
+    .filter(({ logicalId }) => !providers.has(logicalId))
+    .map((entry) => readFunction(context, entry));
+
+  const mappings = readMappings(context, ofType('AWS::Lambda::EventSourceMapping'));
+  const { eventSourceMappings } = mappings;
+
+  const summary = ({ logicalId, resource }: TemplateResource): UnsupportedResource => ({
+    logicalId,
+    type: resource.Type,
+  });
+  const acceptedWithoutEmulation = resources
+    .filter(({ logicalId, resource }) => acceptedTypes.has(resource.Type) || providers.has(logicalId))
+    .map(summary);
+  const unknown = resources
+    .filter(({ resource }) => !acceptedTypes.has(resource.Type) && !emulatedTypes.has(resource.Type))
+    .map(summary);
+
+  const outputs: Record<string, string> = {};
+  for (const [name, output] of Object.entries(template.Outputs ?? {})) {
+    const at = `Outputs.${name}`;
+    if (output.Condition !== undefined && !resolver.condition(output.Condition, `${at}.Condition`)) continue;
+    outputs[name] = outputString(resolver.resolve(output.Value, `${at}.Value`), `${at}.Value`);
+  }
+
+  return {
+    stackName: options.stackName,
+    naming,
+    buckets,
+    notifications,
+    topics,
+    subscriptions,
+    queues,
+    tables,
+    functions,
+    eventSourceMappings,
+    outputs,
+    acceptedWithoutEmulation,
+    unsupported: [...mappings.unsupported, ...unknown],
+    warnings: [
+      ...unsupportedWarnings(unknown),
+      ...mappings.warnings,
+      ...unrunnableWarnings(functions, invokedFunctions(eventSourceMappings, notifications, subscriptions)),
+      ...context.warnings,
+    ],
+  };
+};
