@@ -1,0 +1,97 @@
+/**
+ * Finds and loads a handler the way the Node.js Lambda runtime does: "<path>.<export>" relative to
+ * the task root, where the module is <path>.js, .mjs or .cjs (in that order) and the export may be
+ * a dotted property path. Runs inside the worker.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export type LambdaCallback = (error?: unknown, result?: unknown) => void;
+export type LambdaHandler = (event: unknown, context: object, callback: LambdaCallback) => unknown;
+
+/** A failure the runtime itself reports, with Lambda's errorType. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+export function splitHandler(handler: string): { modulePath: string; exportPath: string[] } {
+  const dot = handler.indexOf('.', handler.lastIndexOf('/') + 1);
+  if (dot <= 0 || dot === handler.length - 1) {
+    throw new RuntimeError('Runtime.MalformedHandlerName', `Bad handler ${handler}`);
+  }
+  return { modulePath: handler.slice(0, dot), exportPath: handler.slice(dot + 1).split('.') };
+}
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+}
+
+async function importFile(file: string): Promise<unknown> {
+  return import(pathToFileURL(file).href);
+}
+
+async function loadModule(taskRoot: string, modulePath: string): Promise<unknown> {
+  const base = join(taskRoot, modulePath);
+  const require = createRequire(join(taskRoot, 'index.js'));
+  if (existsSync(`${base}.js`)) {
+    try {
+      return require(`${base}.js`);
+    } catch (error) {
+      // A .js file under "type": "module" is ESM; Node 20's require refuses it.
+      if (errorCode(error) === 'ERR_REQUIRE_ESM') return importFile(`${base}.js`);
+      throw error;
+    }
+  }
+  if (existsSync(`${base}.mjs`)) return importFile(`${base}.mjs`);
+  if (existsSync(`${base}.cjs`)) return require(`${base}.cjs`);
+  // Like the runtime, fall back to Node resolution (a package in node_modules, a directory).
+  return require(modulePath);
+}
+
+function classifyLoadError(error: unknown): unknown {
+  if (error instanceof SyntaxError) {
+    return new RuntimeError('Runtime.UserCodeSyntaxError', `${error.name}: ${error.message}`);
+  }
+  const code = errorCode(error);
+  if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return new RuntimeError('Runtime.ImportModuleError', `Error: ${message}`);
+  }
+  return error;
+}
+
+function isLambdaHandler(value: unknown): value is LambdaHandler {
+  return typeof value === 'function';
+}
+
+export async function loadHandler(taskRoot: string, handler: string): Promise<LambdaHandler> {
+  const { modulePath, exportPath } = splitHandler(handler);
+  let found: unknown;
+  try {
+    found = await loadModule(taskRoot, modulePath);
+  } catch (error) {
+    throw classifyLoadError(error);
+  }
+  for (const key of exportPath) {
+    const holder = found;
+    found =
+      holder !== null && (typeof holder === 'object' || typeof holder === 'function')
+        ? Reflect.get(holder, key)
+        : undefined;
+  }
+  if (found === undefined) {
+    throw new RuntimeError('Runtime.HandlerNotFound', `${handler} is undefined or not exported`);
+  }
+  if (!isLambdaHandler(found)) {
+    throw new RuntimeError('Runtime.HandlerNotFound', `${handler} is not a function`);
+  }
+  return found;
+}
