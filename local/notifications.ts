@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { encodeS3Key } from '../lambdas/shared/events/image-event';
+import type { ObjectEvent } from './backend';
+import type { BucketNotificationSpec, QueueSpec } from './template/types';
+
+export interface NotifierOptions {
+  readonly notifications: readonly BucketNotificationSpec[];
+  readonly queues: readonly QueueSpec[];
+  readonly region: string;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  /** Destinations the runtime cannot deliver to (a function) are reported here. */
+  readonly onWarning?: (message: string) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+/** "s3:ObjectCreated:*" matches "ObjectCreated:Put"; "s3:ObjectRemoved:Delete" matches only itself. */
+export const eventMatches = (configured: string, eventName: string): boolean => {
+  const pattern = configured.replace(/^s3:/, '');
+  return pattern.endsWith(':*') ? eventName.startsWith(pattern.slice(0, -1)) : pattern === eventName;
+};
+
+const keyMatches = (spec: BucketNotificationSpec, key: string) =>
+  (spec.filter.prefix === undefined || key.startsWith(spec.filter.prefix)) &&
+  (spec.filter.suffix === undefined || key.endsWith(spec.filter.suffix));
+
+/** The notification message S3 sends: one record, the key form-URL-encoded as S3 encodes it. */
+export const s3EventMessage = (event: ObjectEvent, configurationId: string, region: string) => ({
+  Records: [
+    {
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: region,
+      eventTime: event.time.toISOString(),
+      eventName: event.eventName,
+      userIdentity: { principalId: 'AWS:LOCAL' },
+      requestParameters: { sourceIPAddress: event.sourceIp },
+      responseElements: { 'x-amz-request-id': event.requestId, 'x-amz-id-2': 'local' },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId,
+        bucket: {
+          name: event.bucket,
+          ownerIdentity: { principalId: 'LOCAL' },
+          arn: `arn:aws:s3:::${event.bucket}`,
+        },
+        object: {
+          key: encodeS3Key(event.key),
+          ...(event.size === undefined ? {} : { size: event.size }),
+          ...(event.eTag === undefined ? {} : { eTag: event.eTag }),
+          sequencer: event.sequencer,
+        },
+      },
+    },
+  ],
+});
+
+export const s3TestEventMessage = (bucket: string) => ({
+  Service: 'Amazon S3',
+  Event: 's3:TestEvent',
+  Time: new Date().toISOString(),
+  Bucket: bucket,
+  RequestId: randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase(),
+  HostId: 'local',
+});
+
+/**
+ * Delivers S3 event notifications from the template's notification configuration, as S3 does:
+ * after the write, in the real event shape, to topics and queues. Deliveries for one backend go out
+ * in the order the writes happened.
+ */
+export const createNotifier = (options: NotifierOptions) => {
+  const queueUrls = new Map(options.queues.map((queue) => [queue.arn, queue.url]));
+  let chain: Promise<unknown> = Promise.resolve();
+  let delivered = 0;
+
+  const send = async (spec: BucketNotificationSpec, message: object) => {
+    const body = JSON.stringify(message);
+    if (spec.destinationType === 'topic') {
+      await options.sns.send(
+        new PublishCommand({
+          TopicArn: spec.destinationArn,
+          Subject: 'Amazon S3 Notification',
+          Message: body,
+        }),
+      );
+    } else if (spec.destinationType === 'queue') {
+      const queueUrl = queueUrls.get(spec.destinationArn);
+      if (queueUrl === undefined)
+        throw new Error(`No queue ${spec.destinationArn} for notification ${spec.id}`);
+      await options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    } else {
+      options.onWarning?.(
+        `Notification ${spec.id} targets a function directly; the local runtime does not deliver it`,
+      );
+      return;
+    }
+    delivered++;
+  };
+
+  const enqueue = (work: () => Promise<void>) => {
+    chain = chain.then(work).catch((error: unknown) => options.onError?.(error));
+    return chain;
+  };
+
+  return {
+    /** Deliver one object event to every configuration that matches it. */
+    deliver(event: ObjectEvent) {
+      const matching = options.notifications.filter(
+        (spec) =>
+          spec.bucket === event.bucket &&
+          spec.events.some((e) => eventMatches(e, event.eventName)) &&
+          keyMatches(spec, event.key),
+      );
+      return enqueue(async () => {
+        for (const spec of matching) await send(spec, s3EventMessage(event, spec.id, options.region));
+      });
+    },
+    /** S3 sends an s3:TestEvent to each destination when a notification configuration is set. */
+    sendTestEvents() {
+      const seen = new Set<string>();
+      return enqueue(async () => {
+        for (const spec of options.notifications) {
+          const id = `${spec.bucket}>${spec.destinationArn}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          await send(spec, s3TestEventMessage(spec.bucket));
+        }
+      });
+    },
+    /** Resolves when everything handed over so far has been delivered. */
+    idle: () => chain,
+    delivered: () => delivered,
+  };
+};
+
+export type Notifier = ReturnType<typeof createNotifier>;
