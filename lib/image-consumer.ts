@@ -116,6 +116,10 @@ export class ImageConsumer extends Construct {
           npm_config_os: 'linux',
           npm_config_cpu: arm ? 'arm64' : 'x64',
           npm_config_libc: 'glibc',
+          // Use the copy `npm install` already cached when there is one: synth then needs no network.
+          npm_config_prefer_offline: 'true',
+          npm_config_audit: 'false',
+          npm_config_fund: 'false',
         },
         ...props.bundling,
       },

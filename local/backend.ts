@@ -15,6 +15,8 @@ export interface EmbeddedBackendOptions {
   readonly dynamoPath?: string;
   /** How often expired messages are dropped (MessageRetentionPeriod); 0 turns it off. */
   readonly retentionSweepMs?: number;
+  /** The clock retention is judged by; tests move it forward instead of waiting a minute. */
+  readonly now?: () => number;
 }
 
 /** A write or delete of an object, as S3 event notifications are made from. */
@@ -187,7 +189,7 @@ export const startEmbeddedBackend = async (
   const sweeper =
     sweepMs > 0
       ? setInterval(() => {
-          const now = Date.now();
+          const now = (options.now ?? Date.now)();
           for (const queue of stores.sqsStore.queues.values()) {
             const dropped = dropExpired(queue, now);
             if (dropped > 0) expired.set(queue.name, (expired.get(queue.name) ?? 0) + dropped);

@@ -1,0 +1,312 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
+import { createLocalClients, emulatorCredentials, type LocalClients } from './clients';
+import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
+import { createFunctionHost, type EmfDocument, type FunctionHost } from './lambda/host';
+import { createNotifier, type Notifier } from './notifications';
+import { provision } from './provision';
+import { readTopology } from './template/topology';
+import type { EventSourceMappingSpec, FunctionSpec, QueueSpec, Topology } from './template/types';
+
+export interface LocalPipelineOptions {
+  /** The cloud assembly (cdk.out) to run. */
+  readonly cloudAssemblyDir: string;
+  /** Needed when the assembly holds several stacks. */
+  readonly stackName?: string;
+  /** An AWS-compatible endpoint (e.g. LocalStack) to use instead of the embedded backend. */
+  readonly endpoint?: string;
+  /** Port of the embedded backend; 0 picks a free one. Default 4566. */
+  readonly port?: number;
+  readonly host?: string;
+  readonly region?: string;
+  readonly accountId?: string;
+  /**
+   * Upper bound on concurrent invocations per event source mapping, over its MaximumConcurrency.
+   * A mapping without one gets Lambda's starting point of 5 concurrent batches.
+   */
+  readonly maxConcurrency?: number;
+  /** Variables added to every function's environment (e.g. a fault-injection setting). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** LevelDB directory that keeps the embedded DynamoDB's data across restarts. */
+  readonly dynamoPath?: string;
+  /** How long an idle execution environment is kept warm. */
+  readonly idleTimeoutMs?: number;
+  readonly onLog?: (line: string, functionName: string) => void;
+  readonly onMetrics?: (emf: EmfDocument, functionName: string) => void;
+  readonly onBatch?: (report: BatchReport) => void;
+  readonly onWarning?: (message: string) => void;
+  readonly onError?: (error: unknown, where: string) => void;
+}
+
+export interface ConsumerStatus {
+  /** Logical id of the event source mapping. */
+  readonly mapping: string;
+  readonly functionName: string;
+  readonly queueName: string;
+  readonly dlqName?: string;
+  readonly concurrency: number;
+  readonly messagesInFlight: number;
+  readonly invocationsInFlight: number;
+  readonly invocations: number;
+  /** Messages deleted after a successful invocation (or as their batch's successes). */
+  readonly deleted: number;
+  /** Messages left for redelivery by a failed invocation or a batch item failure. */
+  readonly retried: number;
+  readonly filteredOut: number;
+  readonly coldStarts: number;
+  readonly timeouts: number;
+  readonly errors: number;
+  /** Visible messages waiting in the queue. */
+  readonly backlog: number;
+  /** Messages received and not yet deleted (in flight or waiting out a visibility timeout). */
+  readonly notVisible: number;
+  readonly dlqDepth: number;
+  /** Sums of the EMF metrics the function printed, by metric name. */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export interface LocalPipeline {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly topology: Topology;
+  /** Queue URL by queue ARN. */
+  readonly queueUrls: ReadonlyMap<string, string>;
+  readonly clients: LocalClients;
+  /** Undefined when running against an external endpoint. */
+  readonly backend?: EmbeddedBackend;
+  readonly startedInMs: number;
+  status(): Promise<ConsumerStatus[]>;
+  /** Resolves when every object event seen so far has been delivered to its destinations. */
+  notificationsDelivered(): Promise<unknown>;
+  /** Stops polling, lets the invocations under way finish, then shuts everything down. */
+  stop(): Promise<void>;
+}
+
+/** Lambda starts an SQS event source with five concurrent batches when nothing caps it. */
+const defaultMappingConcurrency = 5;
+
+const dlqArnOf = (queue: QueueSpec): string | undefined => {
+  const policy = queue.attributes.RedrivePolicy;
+  if (policy === undefined) return undefined;
+  try {
+    return (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+  } catch {
+    return undefined;
+  }
+};
+
+const sumMetrics = (into: Map<string, Record<string, number>>, emf: EmfDocument, functionName: string) => {
+  const sums = into.get(functionName) ?? {};
+  into.set(functionName, sums);
+  for (const directive of emf._aws.CloudWatchMetrics) {
+    const metrics = (directive as { Metrics?: { Name?: string }[] }).Metrics ?? [];
+    for (const { Name } of metrics) {
+      const value = Name === undefined ? undefined : emf[Name];
+      const values = Array.isArray(value) ? value : [value];
+      for (const v of values)
+        if (Name !== undefined && typeof v === 'number') sums[Name] = (sums[Name] ?? 0) + v;
+    }
+  }
+};
+
+/**
+ * Brings a synthesized stack up locally: reads its template, creates its resources on the
+ * embedded backend (or an external endpoint), delivers S3 notifications, and runs every Lambda
+ * function that has an SQS event source mapping, from its bundle in the cloud assembly, with the
+ * event source's semantics.
+ */
+export const startLocalPipeline = async (options: LocalPipelineOptions): Promise<LocalPipeline> => {
+  const started = Date.now();
+  const region = options.region ?? 'us-east-1';
+  const warn = (message: string) => options.onWarning?.(message);
+  const backend =
+    options.endpoint === undefined
+      ? await startEmbeddedBackend({
+          port: options.port ?? 4566,
+          host: options.host,
+          region,
+          dynamoPath: options.dynamoPath,
+        })
+      : undefined;
+  const endpoint = backend?.endpoint ?? (options.endpoint as string);
+  const clients = createLocalClients(endpoint, region);
+  const stopping: (() => Promise<void>)[] = [];
+  const shutdown = async () => {
+    for (const stop of stopping.splice(0).reverse()) await stop();
+  };
+  stopping.push(async () => {
+    clients.destroy();
+    await backend?.stop();
+  });
+
+  try {
+    const topology = readTopology({
+      cloudAssemblyDir: options.cloudAssemblyDir,
+      stackName: options.stackName,
+      naming: { region, accountId: options.accountId ?? '000000000000', partition: 'aws', endpoint },
+    });
+    for (const warning of topology.warnings) warn(warning);
+
+    const provisioned = await provision(topology, clients, { nativeNotifications: backend === undefined });
+    for (const warning of provisioned.warnings) warn(warning);
+    for (const table of provisioned.tablesWithoutTtl) {
+      warn(`Table ${table}: the endpoint has no TimeToLive, so expired items stay until deleted`);
+    }
+    const queueUrls = provisioned.queueUrls;
+    const queues = topology.queues.map((queue) => ({ ...queue, url: queueUrls.get(queue.arn) ?? queue.url }));
+
+    let notifier: Notifier | undefined;
+    if (backend !== undefined && topology.notifications.length > 0) {
+      const live = createNotifier({
+        notifications: topology.notifications,
+        queues,
+        region,
+        sns: clients.sns,
+        sqs: clients.sqs,
+        onWarning: warn,
+        onError: (error) => options.onError?.(error, 'S3 event notification'),
+      });
+      notifier = live;
+      backend.onObjectEvent((event) => void live.deliver(event));
+      await live.sendTestEvents();
+    }
+
+    const credentials = {
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? emulatorCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? emulatorCredentials.secretAccessKey,
+      ...(process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}),
+    };
+    const functionEnvironment = {
+      ...credentials,
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...options.environment,
+    };
+
+    const concurrencyOf = (mapping: EventSourceMappingSpec) =>
+      Math.max(
+        1,
+        Math.min(
+          mapping.maximumConcurrency ?? defaultMappingConcurrency,
+          options.maxConcurrency ?? Number.POSITIVE_INFINITY,
+        ),
+      );
+    const functionsByName = new Map(topology.functions.map((fn) => [fn.name, fn]));
+    const queuesByArn = new Map(queues.map((queue) => [queue.arn, queue]));
+    const runnable: { mapping: EventSourceMappingSpec; fn: FunctionSpec; queue: QueueSpec }[] = [];
+    for (const mapping of topology.eventSourceMappings) {
+      const fn = functionsByName.get(mapping.functionName);
+      const queue = queuesByArn.get(mapping.eventSourceArn);
+      if (!mapping.enabled) continue;
+      if (fn === undefined || queue === undefined) {
+        warn(`Event source ${mapping.logicalId} joins resources outside the stack; it is not run`);
+      } else if (fn.assetDir === undefined) {
+        warn(`Function ${fn.name} has inline code; only bundled assets run locally`);
+      } else {
+        runnable.push({ mapping, fn, queue });
+      }
+    }
+
+    const metricSums = new Map<string, Record<string, number>>();
+    const hosts = new Map<string, FunctionHost>();
+    for (const { fn } of runnable) {
+      if (hosts.has(fn.name)) continue;
+      const environments = runnable
+        .filter((entry) => entry.fn.name === fn.name)
+        .reduce((sum, entry) => sum + concurrencyOf(entry.mapping), 0);
+      hosts.set(
+        fn.name,
+        createFunctionHost(fn, {
+          environment: functionEnvironment,
+          maxEnvironments: environments,
+          idleTimeoutMs: options.idleTimeoutMs,
+          onLog: options.onLog,
+          onMetrics: (emf, name) => {
+            sumMetrics(metricSums, emf, name);
+            options.onMetrics?.(emf, name);
+          },
+        }),
+      );
+    }
+    stopping.push(async () => {
+      await Promise.all([...hosts.values()].map((host) => host.stop()));
+    });
+
+    const pollers = runnable.map(({ mapping, fn, queue }) => {
+      const host = hosts.get(fn.name) as FunctionHost;
+      const poller = new SqsPoller({
+        mapping,
+        queueUrl: queue.url,
+        region,
+        sqs: clients.sqs,
+        invoke: (event) => host.invoke(event),
+        maxConcurrency: concurrencyOf(mapping),
+        onBatch: options.onBatch,
+        onError: (error) => options.onError?.(error, `event source ${mapping.logicalId}`),
+      });
+      return { mapping, fn, queue, dlq: queuesByArn.get(dlqArnOf(queue) ?? ''), poller, host };
+    });
+    stopping.push(async () => {
+      await Promise.all(pollers.map(({ poller }) => poller.stop()));
+    });
+    for (const { poller } of pollers) poller.start();
+
+    const depth = async (queue: QueueSpec | undefined) => {
+      if (queue === undefined) return { visible: 0, notVisible: 0 };
+      const { Attributes = {} } = await clients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queue.url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return {
+        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+        notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    };
+
+    return {
+      endpoint,
+      region,
+      topology,
+      queueUrls,
+      clients,
+      backend,
+      startedInMs: Date.now() - started,
+      notificationsDelivered: () => notifier?.idle() ?? Promise.resolve(),
+      async status() {
+        return Promise.all(
+          pollers.map(async ({ mapping, fn, queue, dlq, poller, host }): Promise<ConsumerStatus> => {
+            const [source, dead] = await Promise.all([depth(queue), depth(dlq)]);
+            const polled = poller.stats();
+            const hosted = host.stats();
+            return {
+              mapping: mapping.logicalId,
+              functionName: fn.name,
+              queueName: queue.name,
+              ...(dlq ? { dlqName: dlq.name } : {}),
+              concurrency: concurrencyOf(mapping),
+              messagesInFlight: polled.messagesInFlight,
+              invocationsInFlight: polled.invocationsInFlight,
+              invocations: polled.invocations,
+              deleted: polled.deleted,
+              retried: polled.retried,
+              filteredOut: polled.filteredOut,
+              coldStarts: hosted.coldStarts,
+              timeouts: hosted.timeouts,
+              errors: hosted.errors,
+              backlog: source.visible,
+              notVisible: source.notVisible,
+              dlqDepth: dead.visible + dead.notVisible,
+              metrics: { ...metricSums.get(fn.name) },
+            };
+          }),
+        );
+      },
+      stop: shutdown,
+    };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+};
