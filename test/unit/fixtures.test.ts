@@ -26,7 +26,7 @@ import {
   tiffImage,
   truncatedJpeg,
   webpImage,
-} from '../helpers/images';
+} from '../../samples/images';
 
 type Rgb = { r: number; g: number; b: number };
 
@@ -107,7 +107,7 @@ describe('photoJpeg', () => {
     expect((await photoJpeg(options)).equals(first)).toBe(false);
 
     vi.resetModules();
-    const fresh = await import('../helpers/images');
+    const fresh = await import('../../samples/images');
     expect((await fresh.photoJpeg(options)).equals(await photoJpeg(options))).toBe(true);
     expect((await fresh.jpegWithExif()).equals(await jpegWithExif())).toBe(true);
   });

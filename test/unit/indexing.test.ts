@@ -5,9 +5,9 @@ import type { IndexingData } from '../../lambdas/indexing/stage';
 import { ownerOf, tokensOf } from '../../lambdas/indexing/terms';
 import { imageIdOf } from '../../lambdas/shared/events';
 import { ImageTable } from '../../lambdas/shared/store';
+import { photoJpeg, truncatedJpeg } from '../../samples/images';
 import { startTestAws, type TestAws } from '../helpers/aws';
 import { batch, consumerHandlers, removal, stageRecord, upload } from '../helpers/consumers';
-import { photoJpeg, truncatedJpeg } from '../helpers/images';
 
 describe('search terms', () => {
   it.each([

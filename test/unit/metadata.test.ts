@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetadataData } from '../../lambdas/metadata/stage';
-import { startTestAws, type TestAws } from '../helpers/aws';
-import { batch, consumerHandlers, removal, stageRecord, upload } from '../helpers/consumers';
 import {
   animatedGif,
   animatedWebp,
@@ -16,7 +14,9 @@ import {
   tiffImage,
   truncatedJpeg,
   webpImage,
-} from '../helpers/images';
+} from '../../samples/images';
+import { startTestAws, type TestAws } from '../helpers/aws';
+import { batch, consumerHandlers, removal, stageRecord, upload } from '../helpers/consumers';
 
 describe('metadata consumer', () => {
   let aws: TestAws;

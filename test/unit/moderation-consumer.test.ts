@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModerationData } from '../../lambdas/moderation/stage';
+import { notAnImage, photoJpeg, pngPixelBomb, webpImage } from '../../samples/images';
 import { startTestAws, type TestAws } from '../helpers/aws';
 import { batch, consumerHandlers, removal, stageRecord, upload } from '../helpers/consumers';
-import { notAnImage, photoJpeg, pngPixelBomb, webpImage } from '../helpers/images';
 
 describe('moderation consumer (offline classifier)', () => {
   let aws: TestAws;

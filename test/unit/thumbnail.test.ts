@@ -3,8 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageIdOf } from '../../lambdas/shared/events';
 import type { ThumbnailData } from '../../lambdas/thumbnail/stage';
 import { thumbnailKey } from '../../lambdas/thumbnail/stage';
-import { startTestAws, type TestAws } from '../helpers/aws';
-import { batch, consumerHandlers, getObject, removal, stageRecord, upload } from '../helpers/consumers';
 import {
   animatedGif,
   cmykJpeg,
@@ -17,7 +15,9 @@ import {
   pngWithAlpha,
   probeRed,
   truncatedJpeg,
-} from '../helpers/images';
+} from '../../samples/images';
+import { startTestAws, type TestAws } from '../helpers/aws';
+import { batch, consumerHandlers, getObject, removal, stageRecord, upload } from '../helpers/consumers';
 
 describe('thumbnail consumer', () => {
   let aws: TestAws;

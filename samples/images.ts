@@ -1,5 +1,5 @@
 /**
- * Real test images for the consumer and integration tests, built with sharp or, where sharp cannot
+ * Real sample images for the tests, the demo and the benchmark, built with sharp or, where sharp cannot
  * make the file (pixel bomb, corrupt EXIF, truncated data), by hand. Every fixture is deterministic:
  * the same options give the same bytes on every run (the pixel content comes from a seeded PRNG,
  * never from libvips' own noise generator, which is random).
