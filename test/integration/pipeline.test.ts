@@ -1,0 +1,237 @@
+/**
+ * The image pipeline end to end, as `npm start` runs it: the synthesized stack on the embedded
+ * backend, the four consumers from their bundles in cdk.out, uploads through the real AWS SDK.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ImageSearch } from '../../lambdas/indexing/search';
+import { consumerNames } from '../../lambdas/shared/constants';
+import { type ImageStanding, imageStanding } from '../../local/image-status';
+import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import {
+  jpegWithExif,
+  notAnImage,
+  photoJpeg,
+  pngPixelBomb,
+  pngWithAlpha,
+  truncatedJpeg,
+  webpImage,
+} from '../../samples/images';
+import { waitFor } from '../helpers/wait';
+
+let pipeline: LocalPipeline;
+let doc: DynamoDBDocumentClient;
+let names: { uploads: string; prefix: string; derived: string; table: string };
+const runtimeErrors: string[] = [];
+
+beforeAll(async () => {
+  pipeline = await startLocalPipeline({
+    cloudAssemblyDir: inject('pipelineAssembly'),
+    port: 0,
+    onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
+  });
+  doc = DynamoDBDocumentClient.from(pipeline.clients.dynamo);
+  const { outputs } = pipeline.topology;
+  names = {
+    uploads: outputs.UploadsBucketName as string,
+    prefix: outputs.UploadsPrefix as string,
+    derived: outputs.DerivedBucketName as string,
+    table: outputs.ImagesTableName as string,
+  };
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+const upload = (key: string, body: Buffer, contentType: string, metadata?: Record<string, string>) =>
+  pipeline.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: names.uploads,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      Metadata: metadata,
+    }),
+  );
+
+/** Waits until every consumer has recorded an outcome for the upload. */
+const settled = (key: string, timeoutMs = 60_000): Promise<ImageStanding> =>
+  waitFor(
+    async () => {
+      const standing = await imageStanding(doc, names.table, names.uploads, key);
+      return standing.settled ? standing : undefined;
+    },
+    { timeoutMs, intervalMs: 200, what: `all four stages of ${key}` },
+  );
+
+const statuses = (standing: ImageStanding) =>
+  Object.fromEntries(consumerNames.map((consumer) => [consumer, standing.stages[consumer]?.status]));
+
+const allProcessed = Object.fromEntries(consumerNames.map((consumer) => [consumer, 'processed']));
+
+const derivedObject = async (key: string) => {
+  const object = await pipeline.clients.s3.send(new GetObjectCommand({ Bucket: names.derived, Key: key }));
+  return Buffer.from(
+    await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+};
+
+const derivedKeys = async (prefix: string) => {
+  const listed = await pipeline.clients.s3.send(
+    new ListObjectsV2Command({ Bucket: names.derived, Prefix: prefix }),
+  );
+  return (listed.Contents ?? []).map((object) => object.Key as string).sort();
+};
+
+interface Thumbnail {
+  key: string;
+  width: number;
+  format: string;
+  outputWidth: number;
+  outputHeight: number;
+}
+
+describe('uploads through the whole pipeline', () => {
+  it('takes a camera photo, an alpha PNG and a WebP through all four consumers', async () => {
+    const photoKey = `${names.prefix}alice/holiday/beach day.jpg`;
+    const logoKey = `${names.prefix}alice/logo.png`;
+    const webpKey = `${names.prefix}alice/sunset.webp`;
+    // Stored 640x480, displayed rotated a quarter turn (EXIF orientation 6): 480x640.
+    await upload(photoKey, await jpegWithExif({ orientation: 6 }), 'image/jpeg', { caption: 'sandcastle' });
+    await upload(logoKey, await pngWithAlpha(), 'image/png');
+    await upload(webpKey, await webpImage(), 'image/webp');
+
+    const [photo, logo, webp] = await Promise.all([settled(photoKey), settled(logoKey), settled(webpKey)]);
+    for (const image of [photo, logo, webp]) expect(statuses(image)).toEqual(allProcessed);
+
+    // Thumbnails: three widths in two formats, never wider than the source, upright.
+    const thumbnails = photo.stages.thumbnail?.data?.thumbnails as Thumbnail[];
+    expect(thumbnails.map((t) => `${t.width}.${t.format}`).sort()).toEqual(
+      ['1024.jpeg', '1024.webp', '128.jpeg', '128.webp', '512.jpeg', '512.webp'].sort(),
+    );
+    expect(await derivedKeys(`thumbnails/${photo.imageId}/`)).toEqual(thumbnails.map((t) => t.key).sort());
+    for (const thumbnail of thumbnails) {
+      const meta = await sharp(await derivedObject(thumbnail.key)).metadata();
+      expect(meta.format).toBe(thumbnail.format);
+      expect(meta.width).toBe(Math.min(thumbnail.width, 480));
+      expect(meta.height).toBeGreaterThan(meta.width as number); // portrait: the rotation was applied
+      expect(meta.orientation ?? 1).toBe(1);
+    }
+
+    // Metadata: what the file says about itself.
+    expect(photo.stages.metadata?.data).toMatchObject({
+      format: 'jpeg',
+      width: 640,
+      height: 480,
+      displayWidth: 480,
+      displayHeight: 640,
+      orientation: 6,
+      exif: { make: 'Canon', model: 'Canon EOS R6', iso: 400 },
+    });
+    expect(logo.stages.metadata?.data).toMatchObject({ format: 'png', hasAlpha: true });
+    expect(webp.stages.metadata?.data).toMatchObject({ format: 'webp' });
+
+    // Moderation: the offline classifier judged each one.
+    for (const image of [photo, logo, webp]) {
+      expect(image.stages.moderation?.data).toMatchObject({ verdict: 'allowed' });
+      expect(image.stages.moderation?.data?.labels).toEqual(expect.arrayContaining([expect.anything()]));
+    }
+
+    // Index: by owner, by a word of the file name, by a word of the user metadata.
+    const search = new ImageSearch(doc, names.table);
+    const byOwner = await search.byOwner('alice');
+    expect(byOwner.map((hit) => hit.key).sort()).toEqual([photoKey, logoKey, webpKey].sort());
+    expect((await search.byToken('beach')).map((hit) => hit.key)).toEqual([photoKey]);
+    expect((await search.byToken('sandcastle')).map((hit) => hit.key)).toEqual([photoKey]);
+  });
+
+  it('removes every derived item when an upload is deleted', async () => {
+    const key = `${names.prefix}carol/to be deleted.jpg`;
+    await upload(key, await photoJpeg({ width: 800, height: 600, seed: 7 }), 'image/jpeg');
+    const before = await settled(key);
+    expect(statuses(before)).toEqual(allProcessed);
+    expect(await derivedKeys(`thumbnails/${before.imageId}/`)).toHaveLength(6);
+
+    await pipeline.clients.s3.send(new DeleteObjectCommand({ Bucket: names.uploads, Key: key }));
+    const after = await waitFor(
+      async () => {
+        const standing = await imageStanding(doc, names.table, names.uploads, key);
+        return consumerNames.every((c) => standing.stages[c]?.status === 'deleted') ? standing : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: `every stage of ${key} marked deleted` },
+    );
+    expect(after.imageId).toBe(before.imageId);
+    expect(await derivedKeys(`thumbnails/${before.imageId}/`)).toEqual([]);
+    expect(await new ImageSearch(doc, names.table).byOwner('carol')).toEqual([]);
+  });
+
+  it('decodes keys with spaces, plus signs, unicode and nested folders', async () => {
+    const keys = [
+      `${names.prefix}dave/my holiday photo.jpg`,
+      `${names.prefix}dave/a+b=c & more.jpg`,
+      `${names.prefix}dave/naïve/日本語 写真.jpg`,
+      `${names.prefix}dave/deep/nested/path/x%20y.jpg`,
+    ];
+    const body = await photoJpeg({ width: 320, height: 240, seed: 11 });
+    await Promise.all(keys.map((key) => upload(key, body, 'image/jpeg')));
+    const images = await Promise.all(keys.map((key) => settled(key)));
+    for (const [i, image] of images.entries()) {
+      expect(statuses(image)).toEqual(allProcessed);
+      expect(image.key).toBe(keys[i]);
+    }
+    const indexed = await new ImageSearch(doc, names.table).byOwner('dave');
+    expect(indexed.map((hit) => hit.key).sort()).toEqual([...keys].sort());
+  });
+
+  it('rejects bad uploads with their reason, never sends them to a DLQ, and does not hold up good ones', async () => {
+    const before = await pipeline.status();
+    const good = [`${names.prefix}erin/good one.jpg`, `${names.prefix}erin/good two.png`];
+    const bad = {
+      [`${names.prefix}erin/notes.jpg`]: {
+        body: notAnImage('text'),
+        type: 'image/jpeg',
+        code: 'not-an-image',
+      },
+      [`${names.prefix}erin/cut short.jpg`]: {
+        body: await truncatedJpeg(),
+        type: 'image/jpeg',
+        code: 'corrupt-image',
+      },
+      [`${names.prefix}erin/bomb.png`]: { body: pngPixelBomb(), type: 'image/png', code: 'too-many-pixels' },
+    };
+    await Promise.all([
+      upload(good[0] as string, await photoJpeg({ width: 640, height: 480, seed: 21 }), 'image/jpeg'),
+      upload(good[1] as string, await pngWithAlpha({ seed: 22 }), 'image/png'),
+      ...Object.entries(bad).map(([key, file]) => upload(key, file.body, file.type)),
+    ]);
+
+    for (const key of good) expect(statuses(await settled(key))).toEqual(allProcessed);
+    for (const [key, file] of Object.entries(bad)) {
+      const image = await settled(key);
+      for (const consumer of consumerNames) {
+        expect(image.stages[consumer], `${consumer} of ${key}`).toMatchObject({
+          status: 'rejected',
+          reasonCode: file.code,
+        });
+        expect(image.stages[consumer]?.reason).toMatch(/\w+/);
+      }
+      expect(await derivedKeys(`thumbnails/${image.imageId}/`)).toEqual([]);
+    }
+
+    const after = await pipeline.status();
+    for (const [i, consumer] of after.entries()) {
+      expect(consumer.dlqDepth, consumer.functionName).toBe(0);
+      // Nothing was retried: no good image waited out a visibility timeout because of a bad one.
+      expect(consumer.retried, consumer.functionName).toBe(before[i]?.retried);
+    }
+    expect(runtimeErrors).toEqual([]);
+  });
+});
