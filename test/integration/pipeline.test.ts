@@ -24,6 +24,7 @@ import {
   truncatedJpeg,
   webpImage,
 } from '../../samples/images';
+import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
 let pipeline: LocalPipeline;
@@ -34,7 +35,7 @@ const runtimeErrors: string[] = [];
 beforeAll(async () => {
   pipeline = await startLocalPipeline({
     cloudAssemblyDir: inject('pipelineAssembly'),
-    port: 0,
+    ...pipelineTarget(),
     onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
   });
   doc = DynamoDBDocumentClient.from(pipeline.clients.dynamo);
