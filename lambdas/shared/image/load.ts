@@ -3,7 +3,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@a
 import { PermanentError, rejectionCodes } from '../errors';
 import type { ImageEvent } from '../events';
 import type { ImageLimits } from './limits';
-import { describeContent, type ImageFormat, sniffImageFormat } from './sniff';
+import { describeContent, type ImageFormat, sniffImageFormat, truncation } from './sniff';
 
 export interface LoadedImage {
   readonly body: Buffer;
@@ -70,6 +70,9 @@ export const loadImage = async (
       `Not an image: the content is ${describeContent(body)}`,
     );
   }
+  const cut = truncation(body, format);
+  if (cut !== undefined)
+    throw new PermanentError(rejectionCodes.corrupt, `Truncated or corrupt image: ${cut}`);
   return {
     body,
     format,

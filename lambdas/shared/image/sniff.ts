@@ -45,3 +45,55 @@ export const describeContent = (buffer: Uint8Array): string => {
   if (printable.length / head.length > 0.95) return 'text';
   return `unrecognised binary data (starts ${head.subarray(0, 4).toString('hex')})`;
 };
+
+/** Where a JPEG's first scan starts: markers are walked by their lengths, so EXIF thumbnails are skipped. */
+const jpegScanStart = (buffer: Uint8Array): number | undefined => {
+  let offset = 2;
+  while (offset + 4 <= buffer.length) {
+    if (buffer[offset] !== 0xff) return undefined;
+    const marker = buffer[offset + 1] as number;
+    if (marker === 0xff) {
+      offset++; // fill byte
+      continue;
+    }
+    const length = ((buffer[offset + 2] as number) << 8) | (buffer[offset + 3] as number);
+    if (marker === 0xda) return offset + 2 + length;
+    offset += 2 + length;
+  }
+  return undefined;
+};
+
+const indexOfPair = (buffer: Uint8Array, first: number, second: number, from: number): number => {
+  for (let i = Math.max(0, from); i + 1 < buffer.length; i++) {
+    if (buffer[i] === first && buffer[i + 1] === second) return i;
+  }
+  return -1;
+};
+
+/**
+ * Why the file stops before its format says it ends, if it does: a JPEG with no end-of-image
+ * marker after its first scan (entropy-coded data cannot contain one), a PNG without IEND, a WebP
+ * shorter than its RIFF header declares. libvips reports truncation too (`failOn`), but not
+ * reliably when several images decode at once in one process, so this check runs first.
+ */
+export const truncation = (buffer: Uint8Array, format: ImageFormat): string | undefined => {
+  if (format === 'jpeg') {
+    const scan = jpegScanStart(buffer);
+    if (scan === undefined) return 'the JPEG has no image data (no start-of-scan marker)';
+    return indexOfPair(buffer, 0xff, 0xd9, scan) < 0
+      ? 'the JPEG ends before its end-of-image marker'
+      : undefined;
+  }
+  if (format === 'png') {
+    return Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength).lastIndexOf('IEND') < 8
+      ? 'the PNG ends before its IEND chunk'
+      : undefined;
+  }
+  if (format === 'webp') {
+    const declared = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength).readUInt32LE(4) + 8;
+    return buffer.length < declared
+      ? `the WebP is ${buffer.length} bytes, its header says ${declared}`
+      : undefined;
+  }
+  return undefined;
+};
