@@ -41,6 +41,10 @@ export interface EmbeddedBackend {
   readonly region: string;
   /** Called for every object written or deleted, by any client. */
   onObjectEvent(listener: (event: ObjectEvent) => void): void;
+  /** Answer this share of DynamoDB and S3 requests with a throttling error (fault injection). */
+  setThrottleRate(rate: number): void;
+  /** Requests answered with a throttling error so far. */
+  throttled(): number;
   /** Messages dropped so far because they outlived their queue's retention period, by queue name. */
   expiredMessages(): ReadonlyMap<string, number>;
   stop(): Promise<void>;
@@ -105,6 +109,8 @@ export const startEmbeddedBackend = async (
   const pending = new Map<string, PendingRequest>();
   const nextSequencer = createSequencer();
   const expired = new Map<string, number>();
+  let throttleRate = 0;
+  let throttledCount = 0;
 
   const dynamo: Server = dynalite({
     createTableMs: 0,
@@ -124,8 +130,27 @@ export const startEmbeddedBackend = async (
   });
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.headers['x-amz-target'];
+    const isDynamo = typeof target === 'string' && target.startsWith('DynamoDB_');
+    const isS3 =
+      target === undefined &&
+      !String(request.headers['content-type'] ?? '').includes('x-www-form-urlencoded') &&
+      request.url !== '/';
+    if (throttleRate > 0 && (isDynamo || isS3) && Math.random() < throttleRate) {
+      throttledCount++;
+      return isDynamo
+        ? reply.code(400).header('content-type', 'application/x-amz-json-1.0').send({
+            __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+            message: 'Injected fault: throughput exceeded',
+          })
+        : reply
+            .code(503)
+            .header('content-type', 'application/xml')
+            .send(
+              '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Injected fault: please reduce your request rate</Message></Error>',
+            );
+    }
     // DynamoDB speaks the same JSON protocol as SQS; its target header tells them apart.
-    if (typeof target === 'string' && target.startsWith('DynamoDB_')) {
+    if (isDynamo) {
       reply.hijack();
       dynamo.emit('request', request.raw, reply.raw);
       return;
@@ -208,6 +233,10 @@ export const startEmbeddedBackend = async (
       listeners.push(listener);
     },
     expiredMessages: () => expired,
+    setThrottleRate(rate) {
+      throttleRate = rate;
+    },
+    throttled: () => throttledCount,
     async stop() {
       if (sweeper) clearInterval(sweeper);
       await app.close();

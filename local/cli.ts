@@ -23,6 +23,10 @@ const usage = `Usage: npm start -- [options]
   --stack <name>         the stack to run when the assembly holds several
   --synth                synthesize even if the assembly looks up to date
   --verbose              print the functions' logs here too (they always go to .local/logs)
+  --faults <spec>        inject faults, e.g. transient=0.05,slow=0.01,hang=0.001,throttle=0.05,duplicate=0.05
+                         (rates from 0 to 1; also read from IMAGE_FANOUT_FAULTS)
+  --backend-only         run the backend, resources and S3 notifications, but no consumers
+  --skip-provision       with --endpoint: the resources exist already (created by --backend-only)
   -h, --help             this text`;
 
 const { values: args } = parseArgs({
@@ -38,6 +42,9 @@ const { values: args } = parseArgs({
     stack: { type: 'string' },
     synth: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    faults: { type: 'string', default: process.env.IMAGE_FANOUT_FAULTS },
+    'backend-only': { type: 'boolean', default: false },
+    'skip-provision': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -57,6 +64,14 @@ const positive = (name: string, text: string | undefined): number | undefined =>
   return value;
 };
 
+const { anyFaults, parseFaults } = await import('../lambdas/shared/faults');
+let faults: ReturnType<typeof parseFaults>;
+try {
+  faults = parseFaults(args.faults);
+} catch (error) {
+  console.error(`--faults: ${(error as Error).message}`);
+  process.exit(2);
+}
 const { ensureLocalAssembly } = await import('./synth');
 const { startLocalPipeline } = await import('./runtime');
 const { formatDemo, runDemo } = await import('./demo');
@@ -98,6 +113,9 @@ const pipeline = await startLocalPipeline({
   host: args.host,
   region: args.region,
   maxConcurrency: positive('max-concurrency', args['max-concurrency']),
+  faults,
+  backendOnly: args['backend-only'],
+  skipProvision: args['skip-provision'],
   onLog: (line, functionName) => {
     logTo(functionName).write(`${line}\n`);
     if (args.verbose) console.log(`[${functionName}] ${line}`);
@@ -115,7 +133,7 @@ image-fanout is running locally (${pipeline.topology.stackName}), ready in ${sec
   endpoint     ${pipeline.endpoint}   (S3, SNS, SQS${pipeline.backend ? ' and DynamoDB on one port' : ''})
   upload to    s3://${bucket}/${prefix}<owner>/<file>
   derived      s3://${outputs.DerivedBucketName ?? '?'}/thumbnails/   table ${outputs.ImagesTableName ?? '?'}
-  logs         ${relative(process.cwd(), logsDir) || '.'}/<function>.log
+${anyFaults(faults) ? `  faults       ${JSON.stringify(faults)}\n` : ''}  logs         ${relative(process.cwd(), logsDir) || '.'}/<function>.log
   try it       AWS_ENDPOINT_URL=${pipeline.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${pipeline.region} \\
                  aws s3 cp photo.jpg "s3://${bucket}/${prefix}me/photo.jpg"
 `);

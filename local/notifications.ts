@@ -14,6 +14,8 @@ export interface NotifierOptions {
   /** Destinations the runtime cannot deliver to (a function) are reported here. */
   readonly onWarning?: (message: string) => void;
   readonly onError?: (error: unknown) => void;
+  /** Share of events delivered twice, as S3's at-least-once delivery sometimes does (fault injection). */
+  readonly duplicateRate?: number;
 }
 
 /** "s3:ObjectCreated:*" matches "ObjectCreated:Put"; "s3:ObjectRemoved:Delete" matches only itself. */
@@ -115,7 +117,10 @@ export const createNotifier = (options: NotifierOptions) => {
           keyMatches(spec, event.key),
       );
       return enqueue(async () => {
-        for (const spec of matching) await send(spec, s3EventMessage(event, spec.id, options.region));
+        const copies = Math.random() < (options.duplicateRate ?? 0) ? 2 : 1;
+        for (let copy = 0; copy < copies; copy++) {
+          for (const spec of matching) await send(spec, s3EventMessage(event, spec.id, options.region));
+        }
       });
     },
     /** S3 sends an s3:TestEvent to each destination when a notification configuration is set. */

@@ -183,3 +183,13 @@ export const provision = async (
   }
   return { queueUrls, tablesWithoutTtl, warnings };
 };
+
+/** The queue URLs of a topology that another process has already created on the endpoint. */
+export const findQueues = async (topology: Topology, clients: LocalClients): Promise<ProvisionResult> => {
+  const queueUrls = new Map<string, string>();
+  for (const queue of topology.queues) {
+    const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }));
+    queueUrls.set(queue.arn, QueueUrl ?? queue.url);
+  }
+  return { queueUrls, tablesWithoutTtl: [], warnings: [] };
+};

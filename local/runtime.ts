@@ -1,10 +1,11 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lambdas/shared/faults';
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
 import { createLocalClients, emulatorCredentials, type LocalClients } from './clients';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
 import { createFunctionHost, type EmfDocument, type FunctionHost } from './lambda/host';
 import { createNotifier, type Notifier } from './notifications';
-import { provision } from './provision';
+import { findQueues, provision } from './provision';
 import { readTopology } from './template/topology';
 import type { EventSourceMappingSpec, FunctionSpec, QueueSpec, Topology } from './template/types';
 
@@ -29,6 +30,12 @@ export interface LocalPipelineOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** LevelDB directory that keeps the embedded DynamoDB's data across restarts. */
   readonly dynamoPath?: string;
+  /** Faults to inject in the backend, the deliveries and the functions (soak and crash tests). */
+  readonly faults?: FaultSettings;
+  /** Run the backend, resources and notifications only, no functions: consumers run elsewhere. */
+  readonly backendOnly?: boolean;
+  /** Skip creating resources (they exist already, e.g. created by a backend-only process). */
+  readonly skipProvision?: boolean;
   /** How long an idle execution environment is kept warm. */
   readonly idleTimeoutMs?: number;
   readonly onLog?: (line: string, functionName: string) => void;
@@ -119,6 +126,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
   const started = Date.now();
   const region = options.region ?? 'us-east-1';
   const warn = (message: string) => options.onWarning?.(message);
+  const faults = options.faults ?? noFaults;
   const backend =
     options.endpoint === undefined
       ? await startEmbeddedBackend({
@@ -147,7 +155,9 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     });
     for (const warning of topology.warnings) warn(warning);
 
-    const provisioned = await provision(topology, clients, { nativeNotifications: backend === undefined });
+    const provisioned = options.skipProvision
+      ? await findQueues(topology, clients)
+      : await provision(topology, clients, { nativeNotifications: backend === undefined });
     for (const warning of provisioned.warnings) warn(warning);
     for (const table of provisioned.tablesWithoutTtl) {
       warn(`Table ${table}: the endpoint has no TimeToLive, so expired items stay until deleted`);
@@ -165,11 +175,15 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
         sqs: clients.sqs,
         onWarning: warn,
         onError: (error) => options.onError?.(error, 'S3 event notification'),
+        duplicateRate: faults.duplicate,
       });
       notifier = live;
       backend.onObjectEvent((event) => void live.deliver(event));
       await live.sendTestEvents();
     }
+
+    // Throttling starts once everything exists: it is the consumers' resilience under test.
+    backend?.setThrottleRate(faults.throttle);
 
     const credentials = {
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? emulatorCredentials.accessKeyId,
@@ -180,6 +194,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       ...credentials,
       AWS_ENDPOINT_URL: endpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(anyFaults(faults) ? { [faultsVariable]: JSON.stringify(faults) } : {}),
       ...options.environment,
     };
 
@@ -194,7 +209,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     const functionsByName = new Map(topology.functions.map((fn) => [fn.name, fn]));
     const queuesByArn = new Map(queues.map((queue) => [queue.arn, queue]));
     const runnable: { mapping: EventSourceMappingSpec; fn: FunctionSpec; queue: QueueSpec }[] = [];
-    for (const mapping of topology.eventSourceMappings) {
+    for (const mapping of options.backendOnly ? [] : topology.eventSourceMappings) {
       const fn = functionsByName.get(mapping.functionName);
       const queue = queuesByArn.get(mapping.eventSourceArn);
       if (!mapping.enabled) continue;
@@ -243,6 +258,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
         maxConcurrency: concurrencyOf(mapping),
         onBatch: options.onBatch,
         onError: (error) => options.onError?.(error, `event source ${mapping.logicalId}`),
+        lostDeleteRate: faults.duplicate,
       });
       return { mapping, fn, queue, dlq: queuesByArn.get(dlqArnOf(queue) ?? ''), poller, host };
     });

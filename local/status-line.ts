@@ -15,16 +15,18 @@ const cell = (label: string, value: number, width = 5) => `${label} ${String(val
  * retried counts messages left for redelivery; backlog and DLQ are the queues' depths.
  */
 export const formatStatus = (statuses: readonly ConsumerStatus[]): string =>
-  statuses
-    .map((status) =>
-      [
-        consumerLabel(status.functionName).padEnd(11),
-        cell('in flight', status.messagesInFlight, 3),
-        cell('processed', status.metrics.RecordsProcessed ?? 0),
-        cell('rejected', status.metrics.RecordsRejected ?? 0, 4),
-        cell('retried', status.retried, 4),
-        cell('backlog', status.backlog),
-        cell('DLQ', status.dlqDepth, 3),
-      ].join('  '),
-    )
-    .join('\n');
+  statuses.length === 0
+    ? 'no consumers run in this process'
+    : statuses
+        .map((status) =>
+          [
+            consumerLabel(status.functionName).padEnd(11),
+            cell('in flight', status.messagesInFlight, 3),
+            cell('processed', status.metrics.RecordsProcessed ?? 0),
+            cell('rejected', status.metrics.RecordsRejected ?? 0, 4),
+            cell('retried', status.retried, 4),
+            cell('backlog', status.backlog),
+            cell('DLQ', status.dlqDepth, 3),
+          ].join('  '),
+        )
+        .join('\n');

@@ -5,6 +5,7 @@ import { type BatchRuntimeOptions, processBatch, type Stage } from './batch';
 import type { AwsClients } from './clients';
 import type { ConsumerName } from './constants';
 import { intEnv, requireEnv } from './env';
+import { anyFaults, type FaultSettings, faultsVariable, parseFaults, withFaults } from './faults';
 import { createLogger, createMetrics, publishBatchMetrics } from './observability';
 import { ImageTable } from './store';
 
@@ -13,6 +14,8 @@ export interface ConsumerRuntime {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly options: BatchRuntimeOptions;
+  /** Injected faults (soak and crash tests); none unless IMAGE_FANOUT_FAULTS says so. */
+  readonly faults?: FaultSettings;
 }
 
 /** DLQ retention (14 days): a redriven message can be that old, and must still find the tombstone. */
@@ -32,6 +35,7 @@ export const consumerRuntimeFromEnv = (
     flushReserveMs: intEnv('FLUSH_RESERVE_MS', 3_000, env, { min: 0 }),
     tombstoneTtlSeconds: intEnv('TOMBSTONE_TTL_SECONDS', defaultTombstoneTtlSeconds, env),
   },
+  faults: parseFaults(env[faultsVariable]),
 });
 
 /** An SQS-triggered Lambda handler that reports partial batch failures. */
@@ -39,12 +43,14 @@ export const createConsumerHandler =
   <Data extends object>(stage: Stage<Data>, runtime: ConsumerRuntime) =>
   async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>) => {
     runtime.logger.appendKeys({ requestId: context?.awsRequestId });
+    const remainingTimeMs = context ? () => context.getRemainingTimeInMillis() : undefined;
+    const faults = runtime.faults;
     const { response, summary } = await processBatch(
       event.Records,
-      stage,
+      faults && anyFaults(faults) ? withFaults(stage, faults, remainingTimeMs ?? (() => 60_000)) : stage,
       { table: runtime.table, logger: runtime.logger },
       runtime.options,
-      { remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined },
+      { remainingTimeMs },
     );
     runtime.logger.info('Batch done', { ...summary });
     publishBatchMetrics(runtime.metrics, summary);

@@ -41,6 +41,11 @@ export interface SqsPollerOptions {
   readonly maxConcurrency: number;
   readonly onBatch?: (report: BatchReport) => void;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Share of succeeded messages whose delete is dropped (fault injection): they come back after
+   * the visibility timeout, the same message delivered twice, as SQS's at-least-once allows.
+   */
+  readonly lostDeleteRate?: number;
 }
 
 /** SQS allows 10 messages a receive and 10 entries a batch delete; long polls last at most 20 s. */
@@ -196,7 +201,8 @@ export class SqsPoller {
         verdict.kind === 'all-failed' ? ids : verdict.kind === 'partial' ? verdict.failed : [],
       );
       const succeeded = batch.filter((message) => !failed.has(message.MessageId ?? ''));
-      await this.delete(succeeded);
+      const lost = this.options.lostDeleteRate ?? 0;
+      await this.delete(lost > 0 ? succeeded.filter(() => Math.random() >= lost) : succeeded);
       this.counters.deleted += succeeded.length;
       this.counters.retried += failed.size;
       this.options.onBatch?.({
