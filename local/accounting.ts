@@ -1,0 +1,219 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
+import { indexEntryPrefix } from '../lambdas/indexing/entries';
+import { consumerNames } from '../lambdas/shared/constants';
+import { imageIdOf, parseMessage } from '../lambdas/shared/events';
+import { ImageTable, stageSortKey } from '../lambdas/shared/store';
+import type { PipelineView } from './attach';
+
+/** One upload and what should become of it. */
+export interface ExpectedUpload {
+  readonly key: string;
+  readonly expect: 'processed' | 'rejected';
+  /** For a rejection: the reason code every consumer should record. */
+  readonly reasonCode?: string;
+}
+
+export type Verdict =
+  | 'processed exactly once'
+  | 'rejected with its reason'
+  | 'left in a DLQ (listed)'
+  | 'still in progress'
+  | 'wrong outcome'
+  | 'unaccounted';
+
+export interface ImageAccount {
+  readonly key: string;
+  readonly verdict: Verdict;
+  readonly detail?: string;
+}
+
+export interface Accounting {
+  readonly images: readonly ImageAccount[];
+  readonly counts: Readonly<Record<Verdict, number>>;
+  /** Messages in the DLQs, by consumer, with the upload key each concerns when readable. */
+  readonly deadLetters: Readonly<Record<string, readonly string[]>>;
+}
+
+const verdicts: readonly Verdict[] = [
+  'processed exactly once',
+  'rejected with its reason',
+  'left in a DLQ (listed)',
+  'still in progress',
+  'wrong outcome',
+  'unaccounted',
+];
+
+/**
+ * Every message in a queue, without consuming it: received (and hidden while the listing runs),
+ * then made visible again. Only for DLQs, where the receive count does not matter.
+ */
+export const peekQueue = async (sqs: SQSClient, queueUrl: string): Promise<Message[]> => {
+  const seen = new Map<string, Message>();
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 30,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) break;
+    for (const message of Messages) seen.set(message.MessageId ?? '', message);
+  }
+  const all = [...seen.values()];
+  for (let i = 0; i < all.length; i += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: all.slice(i, i + 10).map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+  return all;
+};
+
+/** The upload keys a DLQ message concerns (none for a message that is not an S3 event). */
+const keysOf = (message: Message): string[] => {
+  try {
+    const parsed = parseMessage({
+      messageId: message.MessageId ?? '',
+      body: message.Body ?? '',
+    } as SQSRecord);
+    return parsed.type === 'test-event' ? [] : parsed.events.map((event) => event.key);
+  } catch {
+    return [];
+  }
+};
+
+const deadLetterKeys = async (pipeline: PipelineView): Promise<Record<string, string[]>> => {
+  const result: Record<string, string[]> = {};
+  for (const consumer of consumerNames) {
+    const name = `${consumer[0]?.toUpperCase()}${consumer.slice(1)}DeadLetterQueueUrl`;
+    const dlq = pipeline.topology.outputs[name];
+    if (dlq === undefined) continue;
+    const url = pipeline.queueUrls.get(pipeline.topology.queues.find((q) => q.url === dlq)?.arn ?? '') ?? dlq;
+    result[consumer] = (await peekQueue(pipeline.clients.sqs, url)).flatMap(keysOf);
+  }
+  return result;
+};
+
+const listKeys = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> => {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+    token = page.NextContinuationToken;
+  } while (token !== undefined);
+  return keys.sort();
+};
+
+/**
+ * Accounts for every upload: each good one has all four stages processed and exactly the derived
+ * items one run makes (its thumbnails, one owner entry and four hash entries in the index, its
+ * metadata); each hostile one is rejected by every consumer with the expected reason; anything
+ * else must be in a DLQ, where it is listed. Whatever is left is unaccounted.
+ */
+export const accountFor = async (
+  pipeline: PipelineView,
+  uploads: readonly ExpectedUpload[],
+): Promise<Accounting> => {
+  const { outputs } = pipeline.topology;
+  const bucket = outputs.UploadsBucketName as string;
+  const derived = outputs.DerivedBucketName as string;
+  const table = new ImageTable(
+    DynamoDBDocumentClient.from(pipeline.clients.dynamo),
+    outputs.ImagesTableName as string,
+  );
+  const deadLetters = await deadLetterKeys(pipeline);
+  const inDlq = new Set(Object.values(deadLetters).flat());
+  const limit = pLimit(16);
+
+  const images = await Promise.all(
+    uploads.map((upload) =>
+      limit(async (): Promise<ImageAccount> => {
+        const imageId = imageIdOf(bucket, upload.key);
+        const items = await table.itemsOfImage(imageId);
+        const stages = consumerNames.map((consumer) =>
+          items.find((item) => item.sk === stageSortKey(consumer)),
+        );
+        const statuses = stages.map((stage) => stage?.status);
+        const account = (verdict: Verdict, detail?: string): ImageAccount => ({
+          key: upload.key,
+          verdict,
+          ...(detail ? { detail } : {}),
+        });
+        if (upload.expect === 'rejected') {
+          if (
+            stages.every((stage) => stage?.status === 'rejected' && stage.reasonCode === upload.reasonCode)
+          ) {
+            return account('rejected with its reason');
+          }
+        } else if (statuses.every((status) => status === 'processed')) {
+          const thumbnails =
+            (stages[0]?.data as { thumbnails?: { key: string }[] } | undefined)?.thumbnails ?? [];
+          const expected = thumbnails.map((t) => t.key).sort();
+          const stored = await listKeys(pipeline.clients.s3, derived, `thumbnails/${imageId}/`);
+          const owners = items.filter((item) => item.sk === `${indexEntryPrefix}OWNER`).length;
+          const hashes = items.filter((item) => item.sk.startsWith(`${indexEntryPrefix}PHASH#`)).length;
+          const problems = [
+            ...(expected.length === 0 || stored.join() !== expected.join()
+              ? [`thumbnails ${stored.length} stored, ${expected.length} recorded`]
+              : []),
+            ...(owners === 1 ? [] : [`${owners} owner index entries`]),
+            ...(hashes === 4 ? [] : [`${hashes} hash index entries`]),
+            ...((stages[2]?.data as { width?: number } | undefined)?.width ? [] : ['no metadata']),
+          ];
+          return problems.length === 0
+            ? account('processed exactly once')
+            : account('wrong outcome', problems.join('; '));
+        }
+        if (inDlq.has(upload.key)) return account('left in a DLQ (listed)');
+        if (statuses.some((status) => status !== undefined && status !== upload.expect)) {
+          return account(
+            'wrong outcome',
+            consumerNames.map((consumer, i) => `${consumer}=${statuses[i] ?? 'none'}`).join(' '),
+          );
+        }
+        return account(statuses.some((status) => status === undefined) ? 'still in progress' : 'unaccounted');
+      }),
+    ),
+  );
+  const counts = Object.fromEntries(verdicts.map((verdict) => [verdict, 0])) as Record<Verdict, number>;
+  for (const image of images) counts[image.verdict]++;
+  return { images, counts, deadLetters };
+};
+
+/** The accounting table, as the soak prints it. */
+export const formatAccounting = (accounting: Accounting): string => {
+  const rows = verdicts.map(
+    (verdict) => `  ${verdict.padEnd(26)}${String(accounting.counts[verdict]).padStart(7)}`,
+  );
+  const total = accounting.images.length;
+  const dead = Object.entries(accounting.deadLetters)
+    .map(([consumer, keys]) => `${consumer} ${keys.length}`)
+    .join(', ');
+  return [
+    `  ${'outcome'.padEnd(26)}${'images'.padStart(7)}`,
+    ...rows,
+    `  ${'total'.padEnd(26)}${String(total).padStart(7)}`,
+    `  DLQ messages: ${dead}`,
+  ].join('\n');
+};

@@ -1,0 +1,195 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import {
+  notAnImage,
+  photoJpeg,
+  pngPixelBomb,
+  pngWithAlpha,
+  truncatedJpeg,
+  webpImage,
+} from '../samples/images';
+import { type Accounting, accountFor, type ExpectedUpload } from './accounting';
+import type { PipelineView } from './attach';
+import { ensureLocalAssembly } from './synth';
+
+/**
+ * The soak and crash runs use the same stack with short function timeouts (so visibility timeouts
+ * of 6x + window stay under a minute): a message left by a crash or a timeout is back in seconds,
+ * not the 6 minutes of the production settings.
+ */
+export const soakTimeoutSeconds = 8;
+
+export const soakContext = (): Record<string, string> => ({
+  consumers: JSON.stringify({
+    thumbnail: { timeoutSeconds: soakTimeoutSeconds },
+    moderation: { timeoutSeconds: soakTimeoutSeconds },
+    metadata: { timeoutSeconds: soakTimeoutSeconds },
+    indexing: { timeoutSeconds: soakTimeoutSeconds },
+  }),
+});
+
+export const ensureSoakAssembly = (projectDir: string, onOutput?: (line: string) => void) =>
+  ensureLocalAssembly({
+    projectDir,
+    outDir: join(projectDir, '.local', 'soak.out'),
+    context: soakContext(),
+    onOutput,
+  });
+
+export interface SoakUpload extends ExpectedUpload {
+  readonly contentType: string;
+  readonly body: () => Buffer | Promise<Buffer>;
+}
+
+const hostileKinds = [
+  {
+    name: 'notes.jpg',
+    contentType: 'image/jpeg',
+    reasonCode: 'not-an-image',
+    body: () => notAnImage('text'),
+  },
+  { name: 'cut.jpg', contentType: 'image/jpeg', reasonCode: 'corrupt-image', body: () => truncatedJpeg() },
+  { name: 'bomb.png', contentType: 'image/png', reasonCode: 'too-many-pixels', body: () => pngPixelBomb() },
+  {
+    name: 'empty.jpg',
+    contentType: 'image/jpeg',
+    reasonCode: 'empty-object',
+    body: () => notAnImage('empty'),
+  },
+] as const;
+
+const goodKinds = [
+  {
+    ext: 'jpg',
+    contentType: 'image/jpeg',
+    body: (i: number) => photoJpeg({ width: 640, height: 480, seed: i % 8 }),
+  },
+  {
+    ext: 'jpg',
+    contentType: 'image/jpeg',
+    body: (i: number) => photoJpeg({ width: 1600, height: 1200, seed: i % 4 }),
+  },
+  { ext: 'png', contentType: 'image/png', body: (i: number) => pngWithAlpha({ seed: i % 4 }) },
+  { ext: 'webp', contentType: 'image/webp', body: (i: number) => webpImage({ seed: i % 4 }) },
+] as const;
+
+/**
+ * `count` uploads under `uploads/soak-<run>/`, `hostileShare` of them hostile (spread evenly),
+ * the rest real images of a few sizes and formats.
+ */
+export const soakUploads = (
+  count: number,
+  hostileShare: number,
+  run: string,
+  prefix = 'uploads/',
+): SoakUpload[] => {
+  const every = hostileShare > 0 ? Math.max(1, Math.round(1 / hostileShare)) : Number.POSITIVE_INFINITY;
+  return Array.from({ length: count }, (_, i): SoakUpload => {
+    const owner = `soak-${run}-${i % 10}`;
+    if ((i + 1) % every === 0) {
+      const kind = hostileKinds[Math.floor(i / every) % hostileKinds.length] as (typeof hostileKinds)[number];
+      return {
+        key: `${prefix}${owner}/${i} ${kind.name}`,
+        contentType: kind.contentType,
+        expect: 'rejected',
+        reasonCode: kind.reasonCode,
+        body: kind.body,
+      };
+    }
+    const kind = goodKinds[i % goodKinds.length] as (typeof goodKinds)[number];
+    return {
+      key: `${prefix}${owner}/image ${i}.${kind.ext}`,
+      contentType: kind.contentType,
+      expect: 'processed',
+      body: () => kind.body(i),
+    };
+  });
+};
+
+export interface SoakOptions {
+  readonly count: number;
+  readonly hostileShare?: number;
+  readonly run?: string;
+  /** Uploads in flight at once. */
+  readonly uploadConcurrency?: number;
+  /** How long to wait for everything to settle after the last upload. */
+  readonly settleTimeoutMs?: number;
+  readonly onProgress?: (accounting: Accounting, elapsedMs: number) => void;
+  /** Called once every upload is in (the crash test kills consumers around here). */
+  readonly afterUploads?: () => Promise<void> | void;
+}
+
+export interface SoakResult {
+  readonly accounting: Accounting;
+  readonly uploads: readonly SoakUpload[];
+  readonly uploadMs: number;
+  readonly durationMs: number;
+}
+
+const settledNow = (accounting: Accounting) =>
+  accounting.counts['still in progress'] === 0 && accounting.counts.unaccounted === 0;
+
+/**
+ * Uploads the soak set and accounts for it until every image is accounted for and the queues are
+ * empty, or the time is up; whatever is then still in progress is unaccounted.
+ */
+export const runSoak = async (
+  pipeline: PipelineView,
+  uploadTo: { bucket: string; prefix: string },
+  options: SoakOptions,
+): Promise<SoakResult> => {
+  const started = Date.now();
+  const uploads = soakUploads(
+    options.count,
+    options.hostileShare ?? 0.03,
+    options.run ?? String(started),
+    uploadTo.prefix,
+  );
+  const limit = pLimit(options.uploadConcurrency ?? 16);
+  await Promise.all(
+    uploads.map((upload) =>
+      limit(async () =>
+        pipeline.clients.s3.send(
+          new PutObjectCommand({
+            Bucket: uploadTo.bucket,
+            Key: upload.key,
+            Body: await upload.body(),
+            ContentType: upload.contentType,
+          }),
+        ),
+      ),
+    ),
+  );
+  const uploadMs = Date.now() - started;
+  await options.afterUploads?.();
+
+  const deadline = Date.now() + (options.settleTimeoutMs ?? 600_000);
+  let accounting = await accountFor(pipeline, uploads);
+  for (;;) {
+    options.onProgress?.(accounting, Date.now() - started);
+    if (settledNow(accounting)) {
+      const queues = await pipeline.status();
+      if (queues.every((q) => q.backlog === 0 && q.notVisible === 0)) break;
+    }
+    if (Date.now() > deadline) break;
+    await sleep(1_000);
+    accounting = await accountFor(pipeline, uploads);
+  }
+  // Out of time: anything not yet settled is unaccounted.
+  const images = accounting.images.map((image) =>
+    image.verdict === 'still in progress' ? { ...image, verdict: 'unaccounted' as const } : image,
+  );
+  const counts = {
+    ...accounting.counts,
+    unaccounted: accounting.counts.unaccounted + accounting.counts['still in progress'],
+    'still in progress': 0,
+  };
+  return {
+    accounting: { ...accounting, images, counts },
+    uploads,
+    uploadMs,
+    durationMs: Date.now() - started,
+  };
+};
