@@ -1,0 +1,47 @@
+/**
+ * The short soak: what `npm run soak` does with thousands of images, with a few dozen, under
+ * every kind of injected fault at once. Every image must be accounted for.
+ */
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { parseFaults } from '../../lambdas/shared/faults';
+import { formatAccounting } from '../../local/accounting';
+import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { runSoak } from '../../local/soak';
+
+let pipeline: LocalPipeline;
+const runtimeErrors: string[] = [];
+
+beforeAll(async () => {
+  pipeline = await startLocalPipeline({
+    cloudAssemblyDir: inject('soakAssembly'),
+    port: 0,
+    maxConcurrency: 2,
+    faults: parseFaults('transient=0.1,slow=0.03,hang=0.01,throttle=0.05,duplicate=0.05'),
+    onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
+  });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+it('accounts for every image under transient errors, slow and hanging records, throttling and duplicates', async () => {
+  const { outputs } = pipeline.topology;
+  const result = await runSoak(
+    pipeline,
+    { bucket: outputs.UploadsBucketName as string, prefix: outputs.UploadsPrefix as string },
+    { count: 40, hostileShare: 0.1, settleTimeoutMs: 240_000 },
+  );
+  const { counts } = result.accounting;
+  expect(counts, formatAccounting(result.accounting)).toMatchObject({
+    'processed exactly once': 36,
+    'rejected with its reason': 4,
+    unaccounted: 0,
+    'wrong outcome': 0,
+  });
+  // The faults did happen: the backend throttled, and consumers had records to retry.
+  const consumers = await pipeline.status();
+  expect(pipeline.backend?.throttled()).toBeGreaterThan(0);
+  expect(consumers.reduce((sum, consumer) => sum + consumer.retried, 0)).toBeGreaterThan(0);
+  expect(runtimeErrors).toEqual([]);
+}, 300_000);
