@@ -36,6 +36,13 @@ export interface LocalPipelineOptions {
   readonly backendOnly?: boolean;
   /** Skip creating resources (they exist already, e.g. created by a backend-only process). */
   readonly skipProvision?: boolean;
+  /**
+   * Experiments only (the benchmark's sweeps): change an event source mapping's batch size,
+   * batching window or concurrency without synthesizing again. The template stays the source.
+   */
+  readonly adjustMapping?: (mapping: EventSourceMappingSpec, fn: FunctionSpec) => EventSourceMappingSpec;
+  /** Experiments only: extra variables for one function. */
+  readonly functionEnvironment?: (fn: FunctionSpec) => Readonly<Record<string, string>> | undefined;
   /** How long an idle execution environment is kept warm. */
   readonly idleTimeoutMs?: number;
   readonly onLog?: (line: string, functionName: string) => void;
@@ -218,7 +225,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       } else if (fn.assetDir === undefined) {
         warn(`Function ${fn.name} has inline code; only bundled assets run locally`);
       } else {
-        runnable.push({ mapping, fn, queue });
+        runnable.push({ mapping: options.adjustMapping?.(mapping, fn) ?? mapping, fn, queue });
       }
     }
 
@@ -232,7 +239,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       hosts.set(
         fn.name,
         createFunctionHost(fn, {
-          environment: functionEnvironment,
+          environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
           maxEnvironments: environments,
           idleTimeoutMs: options.idleTimeoutMs,
           onLog: options.onLog,
