@@ -4,6 +4,8 @@ import { type StageStatus, stageStatuses } from '../constants';
 import { describeError, isPermanent, MalformedMessageError, type PermanentError } from '../errors';
 import { type ImageEvent, imageEventKinds, parseMessage } from '../events';
 import {
+  type FailureRecord,
+  failureKey,
   type ImageTable,
   type OwnedWrite,
   putRequest,
@@ -105,6 +107,8 @@ export const processBatch = async <Data extends object>(
         units.set(event.imageId, { event, owners: [record.messageId] });
       } else if (event.sequencer === unit.event.sequencer) {
         unit.owners.push(record.messageId);
+        // The same event, once as a reprocess request: the request must not be lost to the skip.
+        if (event.force && !unit.event.force) units.set(event.imageId, { ...unit, event });
       }
     }
   }
@@ -128,6 +132,10 @@ export const processBatch = async <Data extends object>(
         key: result.unit.event.key,
         error: describeError(result.error),
       });
+      // Why it failed, for the operator if it ends in the DLQ. Owned by no message: the record is
+      // retried anyway, and a failure to note the failure must not fail anything else.
+      const item = failureItem(result, consumer, records, now(), options.tombstoneTtlSeconds);
+      writes.push({ request: putRequest(item as unknown as TableItem), owners: [] });
     } else {
       done.push(result);
     }
@@ -212,12 +220,21 @@ const freshUnits = async <Data extends object>(
       continue;
     }
     const previous = lookup.stages.get(unit.event.imageId) as StageRecord<Data> | undefined;
-    // Equal: this very event was applied already (at-least-once delivery). Greater: ours is stale.
-    if (previous !== undefined && previous.sequencer >= unit.event.sequencer) continue;
+    if (previous !== undefined && !isNewer(unit.event, previous)) continue;
     result.push({ unit, previous });
   }
   return result;
 };
+
+/**
+ * Greater: newer than what is stored. Equal: this very event was applied already (at-least-once
+ * delivery), unless an operator asks for it again; a tombstone is never redone. Less: stale.
+ */
+const isNewer = (event: ImageEvent, previous: StageRecord<object>): boolean =>
+  event.sequencer > previous.sequencer ||
+  (event.sequencer === previous.sequencer &&
+    event.force === true &&
+    previous.status !== stageStatuses.deleted);
 
 const runUnit = async <Data extends object>(
   unit: Unit,
@@ -295,6 +312,35 @@ const applyEvent = async <Data extends object>(
     );
     return { kind: 'done', unit, record, writes: owned(cleanup, record) };
   }
+};
+
+const errorMessageLength = 1_024;
+
+const failureItem = (
+  { unit, error }: Extract<UnitResult, { kind: 'failed' }>,
+  consumer: Stage<object>['consumer'],
+  records: readonly SQSRecord[],
+  at: Date,
+  ttlSeconds: number,
+): FailureRecord => {
+  const owners = new Set(unit.owners);
+  const receiveCounts = records
+    .filter((record) => owners.has(record.messageId))
+    .map((record) => Number(record.attributes?.ApproximateReceiveCount) || 0);
+  return {
+    ...failureKey(unit.event.imageId, consumer),
+    imageId: unit.event.imageId,
+    consumer,
+    bucket: unit.event.bucket,
+    key: unit.event.key,
+    sequencer: unit.event.sequencer,
+    errorName: error instanceof Error ? error.name : typeof error,
+    errorMessage: (error instanceof Error ? error.message : String(error)).slice(0, errorMessageLength),
+    messageIds: unit.owners,
+    receiveCount: Math.max(0, ...receiveCounts),
+    at: at.toISOString(),
+    expiresAt: Math.floor(at.getTime() / 1000) + ttlSeconds,
+  };
 };
 
 const unreadableItem = (

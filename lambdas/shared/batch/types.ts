@@ -29,7 +29,10 @@ export interface BatchRuntimeOptions {
   readonly recordConcurrency: number;
   /** Time kept back from the function timeout to flush and answer before Lambda kills us. */
   readonly flushReserveMs: number;
-  /** How long a deleted image's tombstone outlives it (longer than any redelivery). */
+  /**
+   * How long a deleted image's tombstone outlives it (longer than any redelivery), and how long a
+   * note of why a record failed is kept (as long as its message can wait in the DLQ).
+   */
   readonly tombstoneTtlSeconds: number;
 }
 

@@ -17,6 +17,8 @@ export interface ImageEvent {
   /** Fixed-width, upper-case hex; compare with `compareSequencers` or plain string order. */
   readonly sequencer: string;
   readonly imageId: string;
+  /** An operator's reprocess request: redo the work even if this sequencer's result is stored. */
+  readonly force?: boolean;
 }
 
 /** Stable and URL-safe: the same bucket and key always name the same image. */

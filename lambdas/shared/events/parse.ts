@@ -73,8 +73,60 @@ const toImageEvent = (record: unknown, index: number): ImageEvent | undefined =>
   };
 };
 
+/** The `imageFanout` value of a message that asks a consumer to redo an image. */
+export const reprocessMessageType = 'reprocess';
+export const reprocessEventName = 'ImageFanout:Reprocess';
+
+/**
+ * What an operator sends to a consumer's queue to have an image done again (`image-fanout
+ * reprocess`). The key is plain, not form-URL-encoded: this is JSON, not an S3 notification.
+ */
+export interface ReprocessRequest {
+  readonly bucket: string;
+  readonly key: string;
+  /** The stored result's sequencer: that result is redone, and a newer event still wins. */
+  readonly sequencer: string;
+  /** The original event's time (indexing keeps it as the upload time). */
+  readonly eventTime: string;
+  readonly requestedAt: string;
+}
+
+export const reprocessMessageBody = (request: ReprocessRequest): string =>
+  JSON.stringify({ imageFanout: reprocessMessageType, ...request });
+
+const toReprocessEvent = (payload: Json): ImageEvent => {
+  const bucket = stringField(payload, ['bucket']);
+  const key = stringField(payload, ['key']);
+  const sequencer = stringField(payload, ['sequencer']);
+  if (bucket === undefined || key === undefined || sequencer === undefined) {
+    throw new MalformedMessageError('Reprocess request lacks bucket, key or sequencer');
+  }
+  let normalizedSequencer: string;
+  try {
+    normalizedSequencer = normalizeSequencer(sequencer);
+  } catch (error) {
+    throw new MalformedMessageError(`Reprocess request: ${(error as Error).message}`);
+  }
+  return {
+    kind: imageEventKinds.created,
+    eventName: reprocessEventName,
+    eventTime:
+      stringField(payload, ['eventTime']) ??
+      stringField(payload, ['requestedAt']) ??
+      new Date(0).toISOString(),
+    bucket,
+    key,
+    sequencer: normalizedSequencer,
+    imageId: imageIdOf(bucket, key),
+    force: true,
+  };
+};
+
 const fromPayload = (payload: unknown, depth: number): ParsedMessage => {
   if (!isObject(payload)) throw new MalformedMessageError('Message body is JSON but not an object');
+  if (payload.imageFanout === reprocessMessageType) {
+    return { type: 'events', events: [toReprocessEvent(payload)], ignored: 0 };
+  }
   // Raw delivery off: the S3 event travels as a string inside an SNS envelope.
   if (payload.Type === 'Notification' && typeof payload.Message === 'string' && depth === 0) {
     return fromPayload(parseJson(payload.Message, 'SNS Message'), depth + 1);
@@ -93,6 +145,9 @@ const fromPayload = (payload: unknown, depth: number): ParsedMessage => {
   return { type: 'events', events, ignored };
 };
 
-/** Reads an SQS record as the S3 event it carries: raw delivery, an SNS envelope, or a test event. */
+/**
+ * Reads an SQS record as the S3 event it carries: raw delivery, an SNS envelope, or a test event;
+ * or as an operator's reprocess request.
+ */
 export const parseMessage = (record: Pick<SQSRecord, 'body'>): ParsedMessage =>
   fromPayload(parseJson(record.body, 'Message body'), 0);

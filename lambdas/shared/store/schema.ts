@@ -42,6 +42,33 @@ export interface StageRecord<Data extends object = Record<string, unknown>> exte
   readonly expiresAt?: number;
 }
 
+/**
+ * Why a consumer last failed on an image (a retried error, not a rejection): what an operator
+ * needs when the message ends in the DLQ. Kept beside the stage record, expiring with the DLQ.
+ */
+export const failureSortKey = (consumer: ConsumerName) => `FAILURE#${consumer}`;
+export const failureKey = (imageId: string, consumer: ConsumerName): ItemKey => ({
+  pk: imagePartition(imageId),
+  sk: failureSortKey(consumer),
+});
+
+export interface FailureRecord extends ItemKey {
+  readonly imageId: string;
+  readonly consumer: ConsumerName;
+  readonly bucket: string;
+  readonly key: string;
+  /** The event whose work failed. */
+  readonly sequencer: string;
+  readonly errorName: string;
+  readonly errorMessage: string;
+  readonly messageIds: readonly string[];
+  /** The highest ApproximateReceiveCount among those messages: the delivery that failed. */
+  readonly receiveCount: number;
+  readonly at: string;
+  /** Epoch seconds, as long as a message can wait in the DLQ. */
+  readonly expiresAt: number;
+}
+
 /** A message that could not be read as an S3 event, kept (with its reason) for the operator. */
 export const unreadableMessageKey = (messageId: string, consumer: ConsumerName): ItemKey => ({
   pk: `MESSAGE#${messageId}`,
