@@ -1,0 +1,212 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
+import { listDeadLetters, showDeadLetter } from './dead-letters';
+import { OpsError, UsageError } from './errors';
+import {
+  formatDeadLetter,
+  formatDeadLetters,
+  formatImage,
+  formatRedrive,
+  formatReprocess,
+  formatStatus,
+} from './format';
+import { imageReport } from './image';
+import { type RedriveResult, redrive } from './redrive';
+import { reprocess } from './reprocess';
+import { pipelineStatus } from './status';
+import { awsTarget, defaultStackName, endpointTarget, type Target } from './target';
+
+export const usage = `Usage: image-fanout <command> [options]      (in this repository: npm run ops -- <command>)
+
+Commands
+  status                            per consumer: messages waiting, in flight, delayed, in the DLQ,
+                                    age of the oldest message
+  dlq list <consumer|all>           DLQ messages: the image each concerns and why it failed
+  dlq show <consumer> <messageId>   one DLQ message in full
+  dlq redrive <consumer|all>        move DLQ messages back to their queue
+  reprocess <key>                   have consumers redo an upload (default: all four)
+  image <key>                       where an upload stands: each consumer's record, failures, thumbnails
+
+Consumers: ${consumerNames.join(', ')}
+
+Where
+  --endpoint <url>      a local backend (npm start) or LocalStack; default AWS_ENDPOINT_URL.
+                        Names come from the local cloud assembly.
+  --cdk-out <dir>       with --endpoint: that cloud assembly (default .local/cdk.out)
+  --stack <name>        without --endpoint: the deployed stack (default ${defaultStackName});
+                        with it: the stack of the assembly, when it has several
+  --region <name>       default AWS_REGION (us-east-1 with --endpoint)
+
+Options
+  --json                machine-readable output
+  --limit <n>           dlq list: messages per consumer (default 100);
+                        dlq redrive: move at most n (with the receive/send/delete loop)
+  --consumers <a,b>     reprocess: which consumers (default all)
+  --bucket <name>       reprocess, image: the bucket of <key> (default the uploads bucket)
+  --no-wait             dlq redrive: start the move task and return
+  -h, --help            this text`;
+
+export interface CommandContext {
+  /** Ends a redrive after the batch under way (Ctrl-C). */
+  readonly signal?: AbortSignal;
+  readonly print: (text: string) => void;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where `.local/cdk.out` is looked for; default this repository. */
+  readonly projectDir?: string;
+}
+
+const consumersOf = (text: string | undefined, what: string, allowAll: boolean): ConsumerName[] => {
+  if (text === undefined) throw new UsageError(`${what}: name a consumer${allowAll ? ' or all' : ''}`);
+  if (allowAll && text === 'all') return [...consumerNames];
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!(consumerNames as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `${what}: unknown consumer "${name}"; one of ${consumerNames.join(', ')}${allowAll ? ' or all' : ''}`,
+      );
+    }
+  }
+  return names as ConsumerName[];
+};
+
+const positiveInteger = (name: string, text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`--${name} must be a whole number above 0, not "${text}"`);
+  return value;
+};
+
+const parse = (argv: readonly string[]) => {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        endpoint: { type: 'string' },
+        'cdk-out': { type: 'string' },
+        stack: { type: 'string' },
+        region: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        consumers: { type: 'string' },
+        bucket: { type: 'string' },
+        'no-wait': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+};
+
+type Options = ReturnType<typeof parse>['values'];
+
+const openTarget = (options: Options, context: CommandContext): Promise<Target> => {
+  const env = context.env ?? process.env;
+  const endpoint = options.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
+  const region = options.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  if (endpoint === undefined) {
+    return awsTarget({ stackName: options.stack ?? defaultStackName, region });
+  }
+  const projectDir = context.projectDir ?? resolve(import.meta.dirname, '..');
+  const cdkOut = options['cdk-out'];
+  return endpointTarget({
+    endpoint,
+    region: region ?? 'us-east-1',
+    cloudAssemblyDir:
+      cdkOut === undefined
+        ? resolve(projectDir, '.local', 'cdk.out')
+        : resolve(context.cwd ?? process.cwd(), cdkOut),
+    stackName: options.stack,
+  });
+};
+
+const failedRedrive = (result: RedriveResult) =>
+  result.method === 'move-task'
+    ? result.status === 'FAILED'
+    : result.stoppedBy === 'send-refused' || result.notDeleted > 0;
+
+/** Runs one command line; the exit code is returned, the output printed. */
+export const runCommand = async (argv: readonly string[], context: CommandContext): Promise<number> => {
+  const { values: options, positionals } = parse(argv);
+  const [command, ...rest] = positionals;
+  if (options.help || command === 'help') {
+    context.print(usage);
+    return 0;
+  }
+  if (command === undefined) throw new UsageError('Name a command');
+  const show = <T>(result: T, format: (result: T) => string) =>
+    context.print(options.json ? JSON.stringify(result, null, 2) : format(result));
+  const needs = (count: number, form: string) => {
+    if (rest.length !== count) throw new UsageError(`Usage: image-fanout ${form}`);
+  };
+
+  // Checked before anything is asked of the target.
+  const sub = rest[0];
+  if (!['status', 'dlq', 'reprocess', 'image'].includes(command)) {
+    throw new UsageError(`Unknown command "${command}"`);
+  }
+  if (command === 'status') needs(0, 'status');
+  if (command === 'image') needs(1, 'image <key>');
+  if (command === 'reprocess') needs(1, 'reprocess <key> [--consumers a,b]');
+  if (command === 'dlq') {
+    if (sub === 'list' || sub === 'redrive') {
+      needs(2, `dlq ${sub} <consumer|all>`);
+      consumersOf(rest[1], `dlq ${sub}`, true);
+    } else if (sub === 'show') {
+      needs(3, 'dlq show <consumer> <messageId>');
+      consumersOf(rest[1], 'dlq show', false);
+    } else {
+      throw new UsageError(`dlq: unknown subcommand "${sub ?? ''}"; list, show or redrive`);
+    }
+  }
+  const limit = positiveInteger('limit', options.limit);
+  const reprocessConsumers =
+    command === 'reprocess' ? consumersOf(options.consumers ?? 'all', '--consumers', true) : [];
+
+  const target = await openTarget(options, context);
+  try {
+    if (command === 'status') {
+      show(await pipelineStatus(target), formatStatus);
+    } else if (command === 'image') {
+      show(await imageReport(target, rest[0] as string, { bucket: options.bucket }), formatImage);
+    } else if (command === 'reprocess') {
+      show(
+        await reprocess(target, rest[0] as string, reprocessConsumers, { bucket: options.bucket }),
+        formatReprocess,
+      );
+    } else if (sub === 'list') {
+      show(
+        await listDeadLetters(target, consumersOf(rest[1], 'dlq list', true), { limit }),
+        formatDeadLetters,
+      );
+    } else if (sub === 'show') {
+      show(
+        await showDeadLetter(
+          target,
+          consumersOf(rest[1], 'dlq show', false)[0] as ConsumerName,
+          rest[2] as string,
+        ),
+        formatDeadLetter,
+      );
+    } else {
+      const results: RedriveResult[] = [];
+      for (const consumer of consumersOf(rest[1], 'dlq redrive', true)) {
+        if (context.signal?.aborted) break;
+        results.push(
+          await redrive(target, consumer, { limit, signal: context.signal, wait: !options['no-wait'] }),
+        );
+      }
+      show(results, formatRedrive);
+      return results.some(failedRedrive) ? 1 : 0;
+    }
+    return 0;
+  } finally {
+    target.close();
+  }
+};
+
+export { OpsError, UsageError };
