@@ -7,7 +7,7 @@ import {
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { LocalClients } from './clients';
-import type { BucketNotificationSpec, Topology } from './template/types';
+import type { BucketNotificationSpec, TableSpec, Topology } from './template/types';
 
 export interface ProvisionResult {
   /** Queue URL by queue ARN, as the endpoint answered it (external endpoints build their own). */
@@ -51,6 +51,19 @@ const notificationConfiguration = (specs: readonly BucketNotificationSpec[]): No
       .map((s) => ({ Id: s.id, LambdaFunctionArn: s.destinationArn, Events: events(s), Filter: filter(s) })),
   };
 };
+
+/** Secondary indexes as CreateTable takes them; none at all rather than an empty list. */
+const indexes = (specs: TableSpec['globalSecondaryIndexes']) =>
+  specs.length === 0
+    ? undefined
+    : specs.map((index) => ({
+        IndexName: index.IndexName,
+        KeySchema: [...index.KeySchema],
+        Projection: {
+          ...index.Projection,
+          NonKeyAttributes: index.Projection.NonKeyAttributes && [...index.Projection.NonKeyAttributes],
+        } as never,
+      }));
 
 /**
  * Creates the topology's buckets, topics, queues, subscriptions and tables on an endpoint, through
@@ -126,32 +139,8 @@ export const provision = async (
           BillingMode: 'PAY_PER_REQUEST',
           AttributeDefinitions: [...table.attributeDefinitions],
           KeySchema: [...table.keySchema],
-          GlobalSecondaryIndexes:
-            table.globalSecondaryIndexes.length === 0
-              ? undefined
-              : table.globalSecondaryIndexes.map((index) => ({
-                  IndexName: index.IndexName,
-                  KeySchema: [...index.KeySchema],
-                  Projection: {
-                    ...index.Projection,
-                    NonKeyAttributes: index.Projection.NonKeyAttributes && [
-                      ...index.Projection.NonKeyAttributes,
-                    ],
-                  } as never,
-                })),
-          LocalSecondaryIndexes:
-            table.localSecondaryIndexes.length === 0
-              ? undefined
-              : table.localSecondaryIndexes.map((index) => ({
-                  IndexName: index.IndexName,
-                  KeySchema: [...index.KeySchema],
-                  Projection: {
-                    ...index.Projection,
-                    NonKeyAttributes: index.Projection.NonKeyAttributes && [
-                      ...index.Projection.NonKeyAttributes,
-                    ],
-                  } as never,
-                })),
+          GlobalSecondaryIndexes: indexes(table.globalSecondaryIndexes),
+          LocalSecondaryIndexes: indexes(table.localSecondaryIndexes),
         }),
       ),
     );
