@@ -196,10 +196,18 @@ export const accountFor = async (
       }),
     ),
   );
+  return { images, counts: tally(images), deadLetters };
+};
+
+export const tally = (images: readonly ImageAccount[]): Record<Verdict, number> => {
   const counts = Object.fromEntries(verdicts.map((verdict) => [verdict, 0])) as Record<Verdict, number>;
   for (const image of images) counts[image.verdict]++;
-  return { images, counts, deadLetters };
+  return counts;
 };
+
+/** Outcomes that later deliveries cannot change (duplicates are skipped, stale events ignored). */
+export const isFinal = (verdict: Verdict) =>
+  verdict === 'processed exactly once' || verdict === 'rejected with its reason';
 
 /** The accounting table, as the soak prints it. */
 export const formatAccounting = (accounting: Accounting): string => {

@@ -10,7 +10,14 @@ import {
   truncatedJpeg,
   webpImage,
 } from '../samples/images';
-import { type Accounting, accountFor, type ExpectedUpload } from './accounting';
+import {
+  type Accounting,
+  accountFor,
+  type ExpectedUpload,
+  type ImageAccount,
+  isFinal,
+  tally,
+} from './accounting';
 import type { PipelineView } from './attach';
 import { ensureLocalAssembly } from './synth';
 
@@ -166,7 +173,20 @@ export const runSoak = async (
   await options.afterUploads?.();
 
   const deadline = Date.now() + (options.settleTimeoutMs ?? 600_000);
-  let accounting = await accountFor(pipeline, uploads);
+  // While waiting, only images without a final outcome are looked at again; once everything is
+  // settled, one full accounting of every image is the result.
+  const final = new Map<string, ImageAccount>();
+  const progress = async (): Promise<Accounting> => {
+    const partial = await accountFor(
+      pipeline,
+      uploads.filter((upload) => !final.has(upload.key)),
+    );
+    for (const image of partial.images) if (isFinal(image.verdict)) final.set(image.key, image);
+    const byKey = new Map(partial.images.map((image) => [image.key, image]));
+    const images = uploads.map((upload) => final.get(upload.key) ?? (byKey.get(upload.key) as ImageAccount));
+    return { images, counts: tally(images), deadLetters: partial.deadLetters };
+  };
+  let accounting = await progress();
   for (;;) {
     options.onProgress?.(accounting, Date.now() - started);
     if (settledNow(accounting)) {
@@ -175,8 +195,9 @@ export const runSoak = async (
     }
     if (Date.now() > deadline) break;
     await sleep(1_000);
-    accounting = await accountFor(pipeline, uploads);
+    accounting = await progress();
   }
+  accounting = await accountFor(pipeline, uploads);
   // Out of time: anything not yet settled is unaccounted.
   const images = accounting.images.map((image) =>
     image.verdict === 'still in progress' ? { ...image, verdict: 'unaccounted' as const } : image,
