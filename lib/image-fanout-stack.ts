@@ -161,6 +161,21 @@ export class ImageFanoutStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
+    // enforceSSL replaces SNS's default topic policy, which was what let CloudWatch publish alarms.
+    alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchPublishesAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [alarmTopic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*`,
+          },
+          StringEquals: { 'aws:SourceAccount': this.account },
+        },
+      }),
+    );
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchPublishesAlarms',
