@@ -20,7 +20,15 @@ export const localCredentials = () =>
 
 /** SDK clients for one endpoint, as the runtime and the tools use them. */
 export const createLocalClients = (endpoint: string, region: string): LocalClients => {
-  const common = { endpoint, region, credentials: localCredentials(), requestHandler: keepAliveHandler(256) };
+  const common = {
+    endpoint,
+    region,
+    credentials: localCredentials(),
+    requestHandler: keepAliveHandler(256),
+    // Uploads, accounting and operator commands must ride out throttling (real, or injected with
+    // --faults throttle=...) rather than fail on the SDK's default of 3 attempts.
+    maxAttempts: 8,
+  };
   const clients = {
     // Path-style: emulators do not resolve bucket sub-domains of localhost.
     s3: new S3Client({ ...common, forcePathStyle: true }),
