@@ -1,0 +1,13 @@
+export { type BenchOptions, machineInfo, type PhaseProgress, runBenchmark } from './benchmark';
+export { renderChart } from './chart';
+export { backPressureComparison, efficiencyComparison, goalsOf, sweepComparisons } from './comparisons';
+export { type BenchPlan, benchPlans, goals, type SweepPlan } from './constants';
+export { type BenchImage, benchImageSpecs, loadImageSet, summarizeImageSet } from './images';
+export { type LoadOptions, type Rate, runLoad } from './load';
+export { runRawBound } from './raw';
+export { runRemote } from './remote';
+export { formatSummary } from './report';
+export { writeResults } from './results';
+export { runMeasured, startBenchPipeline, warmUp } from './run';
+export { runSweep } from './sweep';
+export type * from './types';
