@@ -57,8 +57,9 @@ export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 10,
     recordConcurrency: 8,
-    // Peak 0.7 GB with eight 40 MP progressive JPEGs at once (npm run bench, memory).
-    memorySize: 1024,
+    // Peak 0.7-1.06 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
+    // threads decode up to four at once, about 240 MB each plus 115 MB loaded; 1536 keeps 30%.
+    memorySize: 1536,
     timeoutSeconds: 30,
   },
   indexing: {
@@ -67,8 +68,9 @@ export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 10,
     recordConcurrency: 8,
-    // Peak 0.88 GB with eight 40 MP progressive JPEGs at once (npm run bench, memory).
-    memorySize: 1280,
+    // Peak 0.7-1.06 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
+    // threads decode up to four at once, about 240 MB each plus 115 MB loaded; 1536 keeps 30%.
+    memorySize: 1536,
     timeoutSeconds: 30,
   },
 };
