@@ -57,9 +57,9 @@ export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 10,
     recordConcurrency: 8,
-    // Peak 0.7-1.06 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
-    // threads decode up to four at once, about 240 MB each plus 115 MB loaded; 1536 keeps 30%.
-    memorySize: 1536,
+    // Peak 0.7-1.12 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
+    // threads decode up to four at once, about 240 MB each plus 120 MB loaded; 1792 keeps 30%.
+    memorySize: 1792,
     timeoutSeconds: 30,
   },
   indexing: {
@@ -68,8 +68,8 @@ export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 10,
     recordConcurrency: 8,
-    // Peak 0.7-1.06 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
-    // threads decode up to four at once, about 240 MB each plus 115 MB loaded; 1536 keeps 30%.
+    // Peak 0.89-0.9 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
+    // threads decode up to four at once; 1536 keeps 40%.
     memorySize: 1536,
     timeoutSeconds: 30,
   },
