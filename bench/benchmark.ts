@@ -240,7 +240,9 @@ export const runBenchmark = async (options: BenchOptions): Promise<BenchResult> 
           consumers,
           batchSizes: sweepPlan.batchSizes,
           concurrencies: sweepPlan.concurrencies,
-          messages: Object.fromEntries(consumers.map((consumer) => [consumer, sweepPlan.messages])),
+          messages: Object.fromEntries(
+            consumers.map((consumer) => [consumer, sweepPlan.messagesFor?.[consumer] ?? sweepPlan.messages]),
+          ),
           includeDefaults: sweepPlan.includeDefaults,
           onProgress: (point, points, label) =>
             progress?.({ phase: 'sweep', done: point, total: points, detail: label }),

@@ -5,6 +5,8 @@ export interface SweepPlan {
   readonly concurrencies: readonly number[];
   /** Messages measured per point. */
   readonly messages: number;
+  /** Per consumer, where `messages` would be too few batches to measure. */
+  readonly messagesFor?: Readonly<Record<string, number>>;
   /** Also measure each consumer's own setting from the template. */
   readonly includeDefaults: boolean;
 }
@@ -36,6 +38,12 @@ export const benchPlans: Readonly<Record<'full' | 'quick', BenchPlan>> = {
       concurrencies: [1, 2, 4],
       /** Two passes of the set per point: every setting sees the same mix. */
       messages: 48,
+      /**
+       * The fast consumers go through 48 messages in about a second: two batches of 25, one wave of
+       * invocations, which measures the wave's ragged end more than the setting. 200 messages are
+       * several waves at every point (about 6 s each).
+       */
+      messagesFor: { metadata: 200, indexing: 200 },
       includeDefaults: true,
     },
   },

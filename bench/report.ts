@@ -174,7 +174,9 @@ export const formatSummary = (result: BenchResult): string => {
   if (result.sweep) {
     out.push(
       '',
-      `Sweep: one consumer at a time, ${Object.values(result.sweep.messagesPerPoint)[0]} messages a point`,
+      `Sweep: one consumer at a time; messages a point: ${Object.entries(result.sweep.messagesPerPoint)
+        .map(([consumer, messages]) => `${consumer} ${messages}`)
+        .join(', ')}`,
     );
     out.push(
       table(
