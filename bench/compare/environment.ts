@@ -1,4 +1,3 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -7,9 +6,9 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { tableSchema } from '../../lambdas/shared/store';
 import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
 import { createLocalClients, emulatorCredentials, type LocalClients } from '../../local/clients';
+import { createImagesTable } from '../../samples/tables';
 import type { BenchObject } from './events';
 import type { Target } from './wiring';
 
@@ -26,32 +25,6 @@ export interface BenchEnvironment {
   childEnvironment(overrides?: Readonly<Record<string, string>>): Record<string, string>;
   stop(): Promise<void>;
 }
-
-const createImagesTable = (clients: LocalClients, tableName: string) => {
-  const { partitionKey, sortKey, termIndex } = tableSchema;
-  const keyAttributes = [partitionKey, sortKey, termIndex.partitionKey, termIndex.sortKey];
-  return clients.dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: termIndex.name,
-          KeySchema: [
-            { AttributeName: termIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: termIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-};
 
 /** fauxqs takes request bodies up to 11 MiB: larger objects go up in parts, as `aws s3 cp` sends them. */
 const singlePutLimit = 8 * 1024 * 1024;
@@ -99,7 +72,7 @@ export const startBenchEnvironment = async (): Promise<BenchEnvironment> => {
     uploadsBucket: 'bench-uploads',
     derivedBucket: 'bench-derived',
   };
-  await createImagesTable(clients, target.tableName);
+  await createImagesTable(clients.dynamo, target.tableName);
   for (const bucket of [target.uploadsBucket, target.derivedBucket]) {
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   }

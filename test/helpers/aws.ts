@@ -1,9 +1,9 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../lambdas/shared/clients';
-import { tableSchema } from '../../lambdas/shared/store';
 import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
+import { createImagesTable } from '../../samples/tables';
 
 export interface TestAws extends AwsClients {
   readonly backend: EmbeddedBackend;
@@ -14,37 +14,6 @@ export interface TestAws extends AwsClients {
 }
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-/** The images table as the stack defines it (same key names, same GSI), on the embedded backend. */
-export const createImagesTable = (client: DynamoDBClient, tableName: string) => {
-  const { partitionKey, sortKey, termIndex } = tableSchema;
-  return client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [partitionKey, sortKey, termIndex.partitionKey, termIndex.sortKey].map(
-        (name) => ({
-          AttributeName: name,
-          AttributeType: 'S',
-        }),
-      ),
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: termIndex.name,
-          KeySchema: [
-            { AttributeName: termIndex.partitionKey, KeyType: 'HASH' },
-            { AttributeName: termIndex.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-};
 
 /** Real SDK clients against an embedded S3 and DynamoDB on free ports: one per test file. */
 export const startTestAws = async (): Promise<TestAws> => {
