@@ -21,7 +21,7 @@ const usage = `Usage: npm run bench -- [options]
 
 Without --rate, the whole suite on the local runtime: the raw compute bound, the pipeline at its
 maximum rate, at half of it (latency) and at twice it (back-pressure), the batch size x concurrency
-sweep and the micro comparisons (about 15 minutes on 2 cores; --quick about 3).
+sweep and the micro comparisons (about 9 minutes on 2 cores; --quick about 2).
 
   --quick                a small run of everything, as a smoke test
   --count <n>            images in the raw and max-rate runs (default 192; quick 24)
