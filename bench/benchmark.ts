@@ -4,6 +4,7 @@
  * at twice it (back-pressure), the batch size and concurrency sweep, and the micro comparisons.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
+import { relative } from 'node:path';
 import { consumerLabel } from '../local/status-line';
 import { ensureLocalAssembly } from '../local/synth';
 import { readTopology } from '../local/template/topology';
@@ -302,7 +303,7 @@ export const runBenchmark = async (options: BenchOptions): Promise<BenchResult> 
       consumers: labels,
       maxConcurrency: tuning.maxConcurrency,
     },
-    imageSet: summarizeImageSet(images, imageSet.dir),
+    imageSet: summarizeImageSet(images, relative(options.projectDir, imageSet.dir)),
     mappings,
     ...(raw ? { raw } : {}),
     runs,

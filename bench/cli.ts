@@ -144,7 +144,7 @@ try {
       durationSeconds: Math.round((Date.now() - started) / 100) / 10,
       machine: machineInfo(),
       options: { rate: rate ?? 'max', count, durationSeconds, endpoint: args.endpoint, bucket: args.bucket },
-      imageSet: summarizeImageSet(images, dir),
+      imageSet: summarizeImageSet(images, relative(projectDir, dir)),
       runs: [run],
       comparisons: [],
       goals: [
