@@ -7,7 +7,7 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
 import { encodeS3Key } from '../../lambdas/shared/events';
 import { unreadableMessageKey } from '../../lambdas/shared/store';
@@ -37,6 +37,8 @@ let before: ConsumerStatus[];
 const runtimeErrors: string[] = [];
 /** Every input must be settled this soon after it is sent (the runtime is not under faults here). */
 const bound = 90_000;
+// A test may take as long as its bound (the suite's 30 s default is for a quiet machine).
+vi.setConfig({ testTimeout: bound + 10_000 });
 
 beforeAll(async () => {
   pipeline = await startLocalPipeline({
@@ -77,14 +79,27 @@ const upload = (name: string, body: Buffer, contentType = 'image/jpeg') =>
     }),
   );
 
-const standing = (name: string, done: (image: ImageStanding) => boolean = (image) => image.settled) =>
-  waitFor(
-    async () => {
-      const image = await imageStanding(doc, names.table, names.uploads, `${names.prefix}${name}`);
-      return done(image) ? image : undefined;
-    },
-    { timeoutMs: bound, intervalMs: 200, what: `an outcome for ${name}` },
-  );
+/** Waits for the image's outcome; past the bound, fails with where each consumer left it. */
+const standing = async (
+  name: string,
+  done: (image: ImageStanding) => boolean = (image) => image.settled,
+): Promise<ImageStanding> => {
+  let last: ImageStanding | undefined;
+  try {
+    return await waitFor(
+      async () => {
+        last = await imageStanding(doc, names.table, names.uploads, `${names.prefix}${name}`);
+        return done(last) ? last : undefined;
+      },
+      { timeoutMs: bound, intervalMs: 200, what: `an outcome for ${name}` },
+    );
+  } catch (error) {
+    const stages = consumerNames.map(
+      (c) => `${c}: ${last?.stages[c]?.status ?? 'none'} ${last?.stages[c]?.reason ?? ''}`,
+    );
+    throw new Error(`${(error as Error).message}; last seen ${stages.join(', ')}`, { cause: error });
+  }
+};
 
 const expectAll = (image: ImageStanding, status: string, reasonCode?: string) => {
   for (const consumer of consumerNames) {
