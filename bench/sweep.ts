@@ -7,15 +7,14 @@
  * queued at once, so every batch is as full as the setting allows.
  */
 
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { ConsumerName } from '../lambdas/shared/constants';
-import { s3EventMessage } from '../local/notifications';
 import { startLocalPipeline } from '../local/runtime';
 import { consumerLabel } from '../local/status-line';
 import type { EventSourceMappingSpec } from '../local/template/types';
+import { uploadEventBody } from './compare/events';
 import type { BenchImage } from './images';
 import { consumerSetups, outputOf } from './pipeline';
 import { stageReader } from './stages';
@@ -114,21 +113,11 @@ const measurePoint = async (
       );
     const send = async (objects: { key: string; size: number }[]) => {
       const bodies = objects.map((object, index) =>
-        JSON.stringify(
-          s3EventMessage(
-            {
-              eventName: 'ObjectCreated:Put',
-              bucket,
-              key: object.key,
-              size: object.size,
-              sequencer: (Date.now() * 1000 + index).toString(16).toUpperCase(),
-              time: new Date(),
-              sourceIp: '127.0.0.1',
-              requestId: randomUUID(),
-            },
-            'bench-sweep',
-            pipeline.region,
-          ),
+        uploadEventBody(
+          bucket,
+          object,
+          (Date.now() * 1000 + index).toString(16).toUpperCase(),
+          pipeline.region,
         ),
       );
       await Promise.all(

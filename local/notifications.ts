@@ -17,8 +17,6 @@ export interface NotifierOptions {
   readonly onError?: (error: unknown) => void;
   /** Share of events delivered twice, as S3's at-least-once delivery sometimes does (fault injection). */
   readonly duplicateRate?: number;
-  /** Deliveries in flight at once (events of one key still go one after another). Default 16. */
-  readonly concurrency?: number;
 }
 
 /** "s3:ObjectCreated:*" matches "ObjectCreated:Put"; "s3:ObjectRemoved:Delete" matches only itself. */
@@ -80,7 +78,8 @@ export const s3TestEventMessage = (bucket: string) => ({
  */
 export const createNotifier = (options: NotifierOptions) => {
   const queueUrls = new Map(options.queues.map((queue) => [queue.arn, queue.url]));
-  const limit = pLimit(options.concurrency ?? 16);
+  /** Deliveries in flight at once; events of one key still go one after another. */
+  const limit = pLimit(16);
   /** The last delivery of each key still pending, for the next event of that key to follow. */
   const lastOfKey = new Map<string, Promise<void>>();
   const pending = new Set<Promise<void>>();
@@ -155,8 +154,6 @@ export const createNotifier = (options: NotifierOptions) => {
     idle: async () => {
       while (pending.size > 0) await Promise.all(pending);
     },
-    /** Events handed over and not yet delivered. */
-    pending: () => pending.size,
     delivered: () => delivered,
   };
 };

@@ -1,4 +1,14 @@
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/** Listens on a free loopback port and returns it. */
+export const listenOnLoopback = async (server: Server): Promise<number> => {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+};
 
 export interface LatencyProxy {
   /** http://127.0.0.1:<port>, in front of the backend. */
@@ -27,12 +37,7 @@ export const startLatencyProxy = async (backendPort: number, oneWayMs: number): 
     relay(client, upstream);
     relay(upstream, client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     async close() {

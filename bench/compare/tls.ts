@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
 import { promisify } from 'node:util';
+import { listenOnLoopback } from './latency';
 
 export interface TlsProxy {
   /** https://127.0.0.1:<port>, in front of the backend. */
@@ -55,12 +56,7 @@ export const startTlsProxy = async (backendPort: number): Promise<TlsProxy> => {
       upstream.on('error', () => socket.destroy());
     },
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `https://127.0.0.1:${port}`,
     certificateFile,
