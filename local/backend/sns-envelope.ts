@@ -60,7 +60,7 @@ export class SnsEnvelopes {
   readonly #publishing = new CurrentContext<Publication>();
   readonly #sequences = new Map<string, bigint>();
 
-  constructor(private readonly store: SnsStoreLike) {
+  constructor(store: SnsStoreLike) {
     store.spy = {
       addMessage: ({ service, status, topicArn, messageId }) => {
         if (service !== 'sns' || status !== 'published' || topicArn === undefined || messageId === undefined)
