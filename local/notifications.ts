@@ -53,6 +53,8 @@ export const s3EventMessage = (event: ObjectEvent, configurationId: string, regi
           key: encodeS3Key(event.key),
           ...(event.size === undefined ? {} : { size: event.size }),
           ...(event.eTag === undefined ? {} : { eTag: event.eTag }),
+          // S3 user guide, "Event message structure": present for objects in versioned buckets.
+          ...(event.versionId === undefined ? {} : { versionId: event.versionId }),
           sequencer: event.sequencer,
         },
       },

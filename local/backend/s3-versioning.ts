@@ -3,7 +3,7 @@ import type { StoredObjectLike } from '../fauxqs-internals';
 import { type S3Request, sendError, sendXml, type VersioningLayer } from './s3-request';
 import { listObjectVersions } from './s3-version-listing';
 import { answerDeleteObjects, deleteOneObject } from './s3-versioned-deletes';
-import { type BucketVersions, nullVersionId, VersioningStatus } from './s3-versions';
+import { nullVersionId, VersioningStatus } from './s3-versions';
 import { parseVersioningConfiguration, xmlDocument } from './s3-xml';
 
 const statuses: readonly string[] = Object.values(VersioningStatus);
