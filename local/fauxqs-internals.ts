@@ -3,8 +3,8 @@
  * needs them to add what the emulator lacks (S3 event notifications and versioning, message
  * retention, FIFO batches, dead-letter source ARNs, SNS envelopes as AWS writes them). Its package
  * "exports" hides the files, so they are imported by file URL, next to the resolved entry. The
- * version is pinned in package.json; test/unit/backend.test.ts ("the fauxqs internals the backend
- * relies on") fails if these shapes change.
+ * version is pinned in package.json; test/unit/fauxqs-internals.test.ts fails if these shapes or
+ * calls change.
  */
 
 export interface SqsMessageLike {

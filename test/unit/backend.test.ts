@@ -1,10 +1,9 @@
 /**
  * The embedded backend on a free port, through the real SDK: the object events S3 notifications are
- * made from, S3, SQS and DynamoDB on one port, message retention judged by an injected clock, and
- * the fauxqs internals it reaches into (local/fauxqs-internals.ts).
+ * made from, S3, SQS and DynamoDB on one port, and message retention judged by an injected clock.
+ * The fauxqs internals it reaches into are checked in fauxqs-internals.test.ts.
  */
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CompleteMultipartUploadCommand,
@@ -24,11 +23,9 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { buildApp } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedBackend, type ObjectEvent, startEmbeddedBackend } from '../../local/backend';
 import { createLocalClients, type LocalClients } from '../../local/clients';
-import { type FauxqsStores, loadFauxqsStores, type S3SpyMessage } from '../../local/fauxqs-internals';
 import { waitFor } from '../helpers/wait';
 
 const md5 = (data: string | Uint8Array) => createHash('md5').update(data).digest('hex');
@@ -371,96 +368,5 @@ describe('message retention', () => {
     await sweepAt(sentAt + 120_500);
     expect(await total(dlqUrl)).toBe(0);
     expect(backend.expiredMessages().get('parked')).toBe(1);
-  });
-});
-
-describe('the fauxqs internals the backend relies on', () => {
-  let stores: FauxqsStores;
-  let app: ReturnType<typeof buildApp>;
-  let clients: LocalClients;
-  const spied: S3SpyMessage[] = [];
-
-  beforeAll(async () => {
-    // As startEmbeddedBackend does: stores loaded by file, handed to the app, spied on after.
-    stores = await loadFauxqsStores();
-    app = buildApp({
-      logger: false,
-      stores: stores as unknown as NonNullable<Parameters<typeof buildApp>[0]>['stores'],
-    });
-    stores.s3Store.spy = { addMessage: (message) => spied.push(message) };
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    clients = createLocalClients(`http://127.0.0.1:${port}`, 'us-east-1');
-  });
-
-  afterAll(async () => {
-    clients?.destroy();
-    await app?.close();
-  });
-
-  const queueNamed = (name: string) => {
-    const queue = [...stores.sqsStore.queues.values()].find((q) => q.name === name);
-    if (queue === undefined) throw new Error(`The app did not use the SQS store it was given: no ${name}`);
-    return queue;
-  };
-
-  it('keeps SQS queues and messages where local/fauxqs-internals.ts says', async () => {
-    const url = await createQueue(clients, 'shapes', { MessageRetentionPeriod: '60' });
-    const queue = queueNamed('shapes');
-    expect(queue.arn).toMatch(/^arn:aws:sqs:[a-z0-9-]+:\d{12}:shapes$/);
-    expect(queue.attributes.MessageRetentionPeriod).toBe('60');
-
-    const sent = await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'waiting' }));
-    const delayed = await clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 60 }),
-    );
-    expect(queue.messages).toEqual([
-      expect.objectContaining({ messageId: sent.MessageId, sentTimestamp: expect.any(Number) }),
-    ]);
-    expect(queue.delayedMessages).toEqual([expect.objectContaining({ messageId: delayed.MessageId })]);
-
-    const { Messages = [] } = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 300 }),
-    );
-    const handle = Messages[0]?.ReceiptHandle ?? '';
-    expect(queue.inflightMessages.get(handle)?.message).toMatchObject({
-      messageId: sent.MessageId,
-      approximateReceiveCount: 1,
-    });
-
-    // The sweeper replaces the lists and deletes from the map: fauxqs must read them afresh.
-    queue.inflightMessages.delete(handle);
-    queue.delayedMessages = [];
-    await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'dropped' }));
-    queue.messages = [];
-    expect(await depth(clients, url)).toEqual({ visible: 0, notVisible: 0 });
-    const { Messages: none } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
-    expect(none).toBeUndefined();
-
-    const fifoUrl = await createQueue(clients, 'shapes.fifo', {
-      FifoQueue: 'true',
-      ContentBasedDeduplication: 'true',
-    });
-    const fifo = await clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: fifoUrl, MessageBody: 'in order', MessageGroupId: 'group' }),
-    );
-    expect(queueNamed('shapes.fifo').fifoMessages.get('group')).toEqual([
-      expect.objectContaining({ messageId: fifo.MessageId, sentTimestamp: expect.any(Number) }),
-    ]);
-  });
-
-  it('keeps S3 objects where local/fauxqs-internals.ts says and tells its spy of writes and deletes', async () => {
-    await clients.s3.send(new CreateBucketCommand({ Bucket: 'shapes' }));
-    const key = 'dir/a key ✓.txt';
-    const { ETag } = await clients.s3.send(
-      new PutObjectCommand({ Bucket: 'shapes', Key: key, Body: 'twelve bytes' }),
-    );
-    expect(stores.s3Store.buckets.get('shapes')?.get(key)).toMatchObject({ contentLength: 12, etag: ETag });
-    await clients.s3.send(new DeleteObjectCommand({ Bucket: 'shapes', Key: key }));
-
-    expect(spied.filter((message) => message.status !== 'downloaded')).toEqual([
-      { service: 's3', bucket: 'shapes', key, status: 'uploaded', timestamp: expect.any(Number) },
-      { service: 's3', bucket: 'shapes', key, status: 'deleted', timestamp: expect.any(Number) },
-    ]);
   });
 });
