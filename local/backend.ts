@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
-import { startDynamoGateway } from './backend/dynamo-gateway';
+import { type DynamoGateway, startDynamoGateway } from './backend/dynamo-gateway';
 import { correctMessaging } from './backend/messaging';
 import {
   createdEventName,
@@ -12,7 +12,7 @@ import {
 } from './backend/object-events';
 import { CurrentContext } from './backend/request-context';
 import { sweepExpiredMessages } from './backend/retention';
-import type { S3Request } from './backend/s3-request';
+import type { S3Request, VersioningLayer } from './backend/s3-request';
 import { answerWithVersioning } from './backend/s3-versioning';
 import { BucketVersions } from './backend/s3-versions';
 import { type FauxqsStores, loadFauxqsStores } from './fauxqs-internals';
@@ -95,6 +95,50 @@ const s3Request = (request: FastifyRequest, reply: FastifyReply): S3Request | un
   };
 };
 
+/** Throttling faults: a share of DynamoDB and S3 requests answered with a throttling error. */
+class ThrottleFault {
+  rate = 0;
+  count = 0;
+
+  /** Answers the request with a throttling error if it is picked; true when it did. */
+  apply(request: FastifyRequest, reply: FastifyReply, dynamo: boolean): boolean {
+    if (this.rate <= 0 || !(dynamo || isS3Request(request)) || Math.random() >= this.rate) return false;
+    this.count++;
+    throttle(reply, dynamo);
+    return true;
+  }
+}
+
+/** DynamoDB requests leave fauxqs at once, for the gateway; the throttle fault applies first. */
+const routeDynamo = (app: FastifyInstance, dynamo: DynamoGateway, faults: ThrottleFault) =>
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const operation = dynamoOperation(request);
+    if (faults.apply(request, reply, operation !== undefined)) return reply;
+    // DynamoDB speaks the same JSON protocol as SQS; its target header tells them apart.
+    if (operation !== undefined) {
+      reply.hijack();
+      await dynamo.handle(operation, request.raw, reply.raw);
+    }
+  });
+
+/**
+ * S3 requests pass the versioning layer, and become the current request for fauxqs's store spy.
+ * Synchronous, so that fauxqs's handler runs right after it with the request still current.
+ */
+const routeS3 = (
+  app: FastifyInstance,
+  layer: VersioningLayer,
+  currentRequest: CurrentContext<S3RequestContext>,
+) =>
+  app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    const s3 = s3Request(request, reply);
+    if (s3 !== undefined) {
+      currentRequest.enter(s3.context);
+      if (answerWithVersioning(layer, s3, reply)) return;
+    }
+    done();
+  });
+
 /**
  * fauxqs (S3, SNS, SQS) and dynalite (DynamoDB) in this process, behind one port: no Docker, no
  * JVM. Adds what they lack: object events for S3 notifications, S3 versioning, DynamoDB
@@ -115,37 +159,11 @@ export const startEmbeddedBackend = async (
   const events = new ObjectEvents();
   const versions = new BucketVersions(stores.s3Store);
   const currentRequest = new CurrentContext<S3RequestContext>();
+  const faults = new ThrottleFault();
   watchObjectStore(stores.s3Store, versions, events, currentRequest);
   correctMessaging(stores, app);
-  let throttleRate = 0;
-  let throttledCount = 0;
-
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const operation = dynamoOperation(request);
-    if (
-      throttleRate > 0 &&
-      (operation !== undefined || isS3Request(request)) &&
-      Math.random() < throttleRate
-    ) {
-      throttledCount++;
-      return throttle(reply, operation !== undefined);
-    }
-    // DynamoDB speaks the same JSON protocol as SQS; its target header tells them apart.
-    if (operation !== undefined) {
-      reply.hijack();
-      await dynamo.handle(operation, request.raw, reply.raw);
-    }
-  });
-  // Synchronous, so that fauxqs's handler runs right after it with the request as the current one.
-  app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const s3 = s3Request(request, reply);
-    if (s3 !== undefined) {
-      currentRequest.enter(s3.context);
-      if (answerWithVersioning({ store: stores.s3Store, versions, events }, s3, reply)) return;
-    }
-    done();
-  });
-
+  routeDynamo(app, dynamo, faults);
+  routeS3(app, { store: stores.s3Store, versions, events }, currentRequest);
   const expired = new Map<string, number>();
   const stopSweeping = sweepExpiredMessages(
     stores.sqsStore,
@@ -163,9 +181,9 @@ export const startEmbeddedBackend = async (
     onObjectEvent: (listener) => events.onEvent(listener),
     expiredMessages: () => expired,
     setThrottleRate(rate) {
-      throttleRate = rate;
+      faults.rate = rate;
     },
-    throttled: () => throttledCount,
+    throttled: () => faults.count,
     async stop() {
       stopSweeping();
       await app.close();
