@@ -297,6 +297,43 @@ describe('a versioning-enabled bucket', () => {
   });
 });
 
+describe('a versioning-suspended bucket', () => {
+  // S3 user guide, "Working with objects in a versioning-suspended bucket".
+  it('overwrites its null version on each write and delete, keeping the versions made while enabled', async () => {
+    const bucket = await newBucket('Enabled');
+    const kept = await put(bucket, 'file', 'enabled');
+    await clients.s3.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Suspended' } }),
+    );
+    await put(bucket, 'file', 'first null');
+    await put(bucket, 'file', 'second null');
+    const listed = async () => {
+      const { Versions = [], DeleteMarkers = [] } = await clients.s3.send(
+        new ListObjectVersionsCommand({ Bucket: bucket }),
+      );
+      return [
+        ...DeleteMarkers.map((m) => ['marker', m.VersionId]),
+        ...Versions.map((v) => [v.Size, v.VersionId]),
+      ];
+    };
+    expect(await listed()).toEqual([
+      [11, 'null'],
+      [7, kept.VersionId],
+    ]);
+    expect(await read(bucket, 'file')).toEqual({ body: 'second null', versionId: 'null' });
+    const deleted = await clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'file' }));
+    expect([deleted.DeleteMarker, deleted.VersionId]).toEqual([true, 'null']);
+    expect(await listed()).toEqual([
+      ['marker', 'null'],
+      [7, kept.VersionId],
+    ]);
+    expect(await read(bucket, 'file', kept.VersionId)).toEqual({
+      body: 'enabled',
+      versionId: kept.VersionId,
+    });
+  });
+});
+
 describe('unversioned buckets and the event message', () => {
   it('behave as before: no version ids on responses or events', async () => {
     const bucket = await newBucket();
