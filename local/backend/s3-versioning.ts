@@ -161,6 +161,46 @@ const metadataOf = (headers: S3Request['headers']) =>
       .map(([name, value]) => [name.slice('x-amz-meta-'.length), String(value)]),
   );
 
+/** Bucket-level calls: the versioning configuration, ListObjectVersions, DeleteBucket, DeleteObjects. */
+const answerBucketRequest = (layer: VersioningLayer, request: S3Request, reply: FastifyReply): boolean => {
+  const { method, bucket, query } = request;
+  if (query.has('versioning') && (method === 'GET' || method === 'PUT')) {
+    answerBucketVersioning(layer, request, reply);
+  } else if (query.has('versions') && method === 'GET') {
+    sendXml(reply, 200, listObjectVersions(layer.versions, bucket, query));
+  } else if (method === 'DELETE' && layer.versions.hasVersions(bucket)) {
+    const message =
+      'The bucket you tried to delete is not empty. You must delete all versions in the bucket.';
+    sendError(reply, 409, 'BucketNotEmpty', message);
+  } else if (method === 'POST' && query.has('delete') && layer.versions.status(bucket) !== undefined) {
+    answerDeleteObjects(layer, request, reply);
+  } else {
+    return false;
+  }
+  return true;
+};
+
+/** Object-level calls: copies, reads of a version, reads of the current one, deletes. */
+const answerObjectRequest = (layer: VersioningLayer, request: S3Request, reply: FastifyReply): boolean => {
+  const { method, query } = request;
+  const versioned = layer.versions.status(request.bucket) !== undefined;
+  const versionId = query.get('versionId') ?? undefined;
+  const copyHeader = request.headers['x-amz-copy-source'];
+  const read = method === 'GET' || method === 'HEAD';
+  if (method === 'PUT' && typeof copyHeader === 'string' && !query.has('uploadId'))
+    return answerCopy(layer, request, reply, copyHeader) !== false;
+  if (read && versionId !== undefined && (versioned || versionId !== nullVersionId)) {
+    answerVersionRead(layer, request, reply, versionId);
+    return true;
+  }
+  if (read && versioned) nameCurrentVersion(layer, request, reply);
+  if (method === 'DELETE' && versioned && !query.has('uploadId')) {
+    deleteOneObject(layer, request, reply, versionId);
+    return true;
+  }
+  return false;
+};
+
 /**
  * S3 versioning in front of fauxqs (which has none). Returns true when it answered the request;
  * otherwise fauxqs handles it (the layer may have set response headers on the way).
@@ -170,49 +210,8 @@ export const answerWithVersioning = (
   request: S3Request,
   reply: FastifyReply,
 ): boolean => {
-  const { method, bucket, key, query } = request;
-  if (!layer.store.buckets.has(bucket)) return false;
-  const versioned = layer.versions.status(bucket) !== undefined;
-  const versionId = query.get('versionId') ?? undefined;
-  if (key === '') {
-    if (query.has('versioning') && (method === 'GET' || method === 'PUT')) {
-      answerBucketVersioning(layer, request, reply);
-      return true;
-    }
-    if (query.has('versions') && method === 'GET') {
-      sendXml(reply, 200, listObjectVersions(layer.versions, bucket, query));
-      return true;
-    }
-    if (method === 'DELETE' && layer.versions.hasVersions(bucket)) {
-      sendError(
-        reply,
-        409,
-        'BucketNotEmpty',
-        'The bucket you tried to delete is not empty. You must delete all versions in the bucket.',
-      );
-      return true;
-    }
-    if (method === 'POST' && query.has('delete') && versioned) {
-      answerDeleteObjects(layer, request, reply);
-      return true;
-    }
-    return false;
-  }
-  const copyHeader = request.headers['x-amz-copy-source'];
-  if (method === 'PUT' && typeof copyHeader === 'string')
-    return answerCopy(layer, request, reply, copyHeader) !== false;
-  if (
-    (method === 'GET' || method === 'HEAD') &&
-    versionId !== undefined &&
-    (versioned || versionId !== nullVersionId)
-  ) {
-    answerVersionRead(layer, request, reply, versionId);
-    return true;
-  }
-  if ((method === 'GET' || method === 'HEAD') && versioned) nameCurrentVersion(layer, request, reply);
-  if (method === 'DELETE' && versioned && !query.has('uploadId')) {
-    deleteOneObject(layer, request, reply, versionId);
-    return true;
-  }
-  return false;
+  if (!layer.store.buckets.has(request.bucket)) return false;
+  return request.key === ''
+    ? answerBucketRequest(layer, request, reply)
+    : answerObjectRequest(layer, request, reply);
 };
