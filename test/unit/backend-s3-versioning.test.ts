@@ -159,6 +159,11 @@ describe('a versioning-enabled bucket', () => {
     expect(deleted.DeleteMarker).toBe(true);
     expect(deleted.VersionId).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     expect(await failure(read(bucket, 'cat.png'))).toEqual({ name: 'NoSuchKey', status: 404 });
+    // The SDK hides the headers of an error: S3 names the marker on the 404 ("Working with delete markers").
+    const raw = await fetch(`${backend.endpoint}/${bucket}/cat.png`, { method: 'HEAD' });
+    expect([raw.status, raw.headers.get('x-amz-delete-marker'), raw.headers.get('x-amz-version-id')]).toEqual(
+      [404, 'true', deleted.VersionId],
+    );
     expect(await failure(read(bucket, 'cat.png', deleted.VersionId))).toEqual({
       name: 'MethodNotAllowed',
       status: 405,
