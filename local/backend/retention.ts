@@ -1,5 +1,13 @@
 import type { SqsMessageLike, SqsQueueLike, SqsStoreLike } from '../fauxqs-internals';
 
+/** A FIFO group stays locked while fauxqs counts a message of it in flight; a dropped one no longer is. */
+const releaseGroup = (queue: SqsQueueLike, message: SqsMessageLike) => {
+  const group = message.messageGroupId ?? '__default';
+  const inFlight = (queue.fifoLockedGroups.get(group) ?? 1) - 1;
+  if (inFlight > 0) queue.fifoLockedGroups.set(group, inFlight);
+  else queue.fifoLockedGroups.delete(group);
+};
+
 const dropExpired = (queue: SqsQueueLike, now: number): number => {
   const retentionMs = Number(queue.attributes.MessageRetentionPeriod ?? 345_600) * 1000;
   const alive = (message: SqsMessageLike) => message.sentTimestamp + retentionMs > now;
@@ -15,6 +23,7 @@ const dropExpired = (queue: SqsQueueLike, now: number): number => {
   for (const [handle, entry] of queue.inflightMessages) {
     if (!alive(entry.message)) {
       queue.inflightMessages.delete(handle);
+      if (queue.isFifo()) releaseGroup(queue, entry.message);
       dropped++;
     }
   }

@@ -325,6 +325,25 @@ describe('message retention', () => {
     expect(backend.expiredMessages().get(name)).toBe(3);
   });
 
+  it("frees a FIFO group whose in-flight message expired, so the group's next message is received", async () => {
+    const url = await createQueue(clients, 'retained.fifo', {
+      FifoQueue: 'true',
+      ContentBasedDeduplication: 'true',
+      MessageRetentionPeriod: '60',
+    });
+    await clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: 'old', MessageGroupId: 'g' }),
+    );
+    const [inFlight] = await receive(url, { visibilityTimeout: 300 });
+    expect(inFlight?.Body).toBe('old');
+    await sweepAt(Number(inFlight?.Attributes?.SentTimestamp) + 61_000);
+    await clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: 'new', MessageGroupId: 'g' }),
+    );
+    clock = undefined;
+    expect((await receive(url, { visibilityTimeout: 0 })).map((m) => m.Body)).toEqual(['new']);
+  });
+
   it('expires a message in a DLQ by the time it was first sent, not the time it was moved', async () => {
     const dlqUrl = await createQueue(clients, 'parked', { MessageRetentionPeriod: '120' });
     const { Attributes = {} } = await clients.sqs.send(
