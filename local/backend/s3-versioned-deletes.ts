@@ -40,7 +40,7 @@ const deleteVersioned = (
   const removal = layer.versions.removeVersion(bucket, key, versionId);
   if (removal === undefined) return { key, versionId, deleteMarker: false };
   layer.events.emit({ eventName: 'ObjectRemoved:Delete', bucket, key, ...eventVersion(versionId) }, context);
-  const wasMarker = removal.removed.object === undefined;
+  const wasMarker = removal.object === undefined;
   return {
     key,
     versionId,

@@ -21,13 +21,6 @@ interface BucketState {
   readonly history: Map<string, VersionEntry[]>;
 }
 
-/** What deleting one version changed. */
-export interface VersionRemoval {
-  readonly removed: VersionEntry;
-  /** The version now current, when the removed one was current and an older one remains. */
-  readonly restored?: VersionEntry;
-}
-
 const newVersionId = () => randomBytes(24).toString('base64url');
 
 /**
@@ -99,8 +92,8 @@ export class BucketVersions {
     return this.#push(state, { key, versionId: this.#nextId(state), lastModified: new Date() });
   }
 
-  /** Removes one version or delete marker for good; the newest remaining becomes current. */
-  removeVersion(bucket: string, key: string, versionId: string): VersionRemoval | undefined {
+  /** Removes one version or delete marker for good (returned); the newest remaining becomes current. */
+  removeVersion(bucket: string, key: string, versionId: string): VersionEntry | undefined {
     const state = this.#requireState(bucket);
     const versions = state.history.get(key) ?? [];
     const index = versions.findIndex((entry) => entry.versionId === versionId);
@@ -108,12 +101,12 @@ export class BucketVersions {
     if (removed === undefined) return undefined;
     versions.splice(index, 1);
     if (versions.length === 0) state.history.delete(key);
-    if (index > 0) return { removed };
+    if (index > 0) return removed;
     const current = versions[0];
     // Written straight into the map: bringing an older version back makes no ObjectCreated event.
     if (current?.object === undefined) this.#objects(bucket).delete(key);
     else this.#objects(bucket).set(key, current.object);
-    return { removed, restored: current };
+    return removed;
   }
 
   /** Whether any version or delete marker is left (S3 refuses to delete such a bucket). */
