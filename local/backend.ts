@@ -13,6 +13,7 @@ import {
 import { CurrentContext } from './backend/request-context';
 import { sweepExpiredMessages } from './backend/retention';
 import type { S3Request, VersioningLayer } from './backend/s3-request';
+import { answerSystemHeaders, ObjectSystemHeaders } from './backend/s3-system-headers';
 import { answerWithVersioning } from './backend/s3-versioning';
 import { BucketVersions } from './backend/s3-versions';
 import { type FauxqsStores, loadFauxqsStores } from './fauxqs-internals';
@@ -79,6 +80,7 @@ const s3Request = (request: FastifyRequest, reply: FastifyReply): S3Request | un
   const url = new URL(request.url, 'http://local');
   const [bucket = '', ...rest] = url.pathname.slice(1).split('/');
   const context: S3RequestContext = {
+    headers: request.headers,
     createdEventName: createdEventName(request.method, url, request.headers),
     sourceIp: request.ip,
     requestId: request.id,
@@ -160,7 +162,9 @@ export const startEmbeddedBackend = async (
   const versions = new BucketVersions(stores.s3Store);
   const currentRequest = new CurrentContext<S3RequestContext>();
   const faults = new ThrottleFault();
-  watchObjectStore(stores.s3Store, versions, events, currentRequest);
+  const systemHeaders = new ObjectSystemHeaders();
+  watchObjectStore(stores.s3Store, versions, events, currentRequest, systemHeaders);
+  answerSystemHeaders(app, stores.s3Store, versions, systemHeaders);
   correctMessaging(stores, app);
   routeDynamo(app, dynamo, faults);
   routeS3(app, { store: stores.s3Store, versions, events }, currentRequest);

@@ -3,6 +3,7 @@ import {
   CreateBucketCommand,
   type NotificationConfiguration,
   PutBucketNotificationConfigurationCommand,
+  PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
@@ -81,6 +82,14 @@ export const provision = async (
     await ignoring(['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'], () =>
       clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name })),
     );
+    if (bucket.versioned) {
+      await clients.s3.send(
+        new PutBucketVersioningCommand({
+          Bucket: bucket.name,
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
+      );
+    }
   }
   for (const topic of topology.topics) {
     const created = await clients.sns.send(

@@ -1,5 +1,6 @@
 import type { S3SpyMessage, S3StoreLike } from '../fauxqs-internals';
 import type { CurrentContext } from './request-context';
+import type { ObjectSystemHeaders } from './s3-system-headers';
 import type { BucketVersions } from './s3-versions';
 
 /** A write or delete of an object, as S3 event notifications are made from. */
@@ -23,6 +24,8 @@ export type ObjectChange = Omit<ObjectEvent, 'sequencer' | 'time' | 'sourceIp' |
 
 /** The S3 request being handled: who sent it, and what it sets on the response. */
 export interface S3RequestContext {
+  /** The request's headers, for what S3 stores with the object it writes (system metadata). */
+  readonly headers: Record<string, string | string[] | undefined>;
   /** The ObjectCreated event a write by this request makes (Put, Copy, CompleteMultipartUpload). */
   readonly createdEventName?: string;
   readonly sourceIp: string;
@@ -90,6 +93,7 @@ export const watchObjectStore = (
   versions: BucketVersions,
   events: ObjectEvents,
   currentRequest: CurrentContext<S3RequestContext>,
+  systemHeaders: ObjectSystemHeaders,
 ): void => {
   store.spy = {
     addMessage({ service, status, bucket, key }: S3SpyMessage) {
@@ -100,6 +104,7 @@ export const watchObjectStore = (
         return;
       }
       const stored = store.buckets.get(bucket)?.get(key);
+      systemHeaders.remember(stored, request?.headers ?? {});
       const versionId = versions.recordWrite(bucket, key);
       if (versionId !== undefined) request?.setHeader('x-amz-version-id', versionId);
       events.emit(

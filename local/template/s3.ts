@@ -5,10 +5,14 @@ import type { BucketNotificationSpec, BucketSpec, NotificationFilter } from './t
 
 export const readBucket = (context: ReadContext, { logicalId }: TemplateResource): BucketSpec => {
   const local = context.resolver.local(logicalId);
+  const at = propertyPath(logicalId, 'VersioningConfiguration');
+  const versioning = asRecord(context.resolver.property(logicalId, 'VersioningConfiguration'), at);
   return {
     logicalId,
     name: asString(local.name, `Resources.${logicalId}`),
     arn: asString(local.attributes.Arn, `Resources.${logicalId}`),
+    // A versioned bucket changes the events S3 sends for a delete: the consumers must see them.
+    versioned: versioning.Status === 'Enabled',
   };
 };
 

@@ -16,6 +16,8 @@ export interface BucketSpec {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;
+  /** VersioningConfiguration Status "Enabled". */
+  readonly versioned: boolean;
 }
 
 export interface NotificationFilter {

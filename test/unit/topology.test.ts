@@ -49,6 +49,10 @@ describe('readTopology on the image pipeline', () => {
     );
     expect(topology.outputs.UploadsBucketName).toBe(uploads.name);
     expect(topology.outputs.UploadsPrefix).toBe('uploads/');
+    // The uploads bucket is versioned (so deletes make delete markers); the others are not.
+    expect(topology.buckets.filter((bucket) => bucket.versioned).map((bucket) => bucket.logicalId)).toEqual([
+      uploads.logicalId,
+    ]);
   });
 
   it('reads the upload notifications of the CDK custom resource', () => {
@@ -77,7 +81,8 @@ describe('readTopology on the image pipeline', () => {
     const topic = byLogicalId(topology.topics, logicalIdOf(stack.topic));
     expect(topology.topics).toHaveLength(2);
     expect(topic.arn).toBe(`arn:aws:sns:eu-west-1:000000000000:${topic.name}`);
-    expect(topology.queues).toHaveLength(8);
+    // Per consumer: its queue, its DLQ, and the DLQ of its SNS subscription.
+    expect(topology.queues).toHaveLength(12);
     expect(topology.subscriptions).toHaveLength(4);
     const raw = synthesized.template.toJSON().Resources as Record<
       string,
@@ -95,7 +100,15 @@ describe('readTopology on the image pipeline', () => {
       expect(subscription).toMatchObject({
         topicArn: topic.arn,
         protocol: 'sqs',
-        attributes: { RawMessageDelivery: 'true' },
+        attributes: {
+          RawMessageDelivery: 'true',
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: byLogicalId(
+              topology.queues,
+              logicalIdOf(consumer.subscriptionDeadLetterQueue),
+            ).arn,
+          }),
+        },
       });
 
       const { RedrivePolicy, ...attributes } = queue.attributes;
@@ -317,7 +330,12 @@ describe('readTopology on hand-written templates', () => {
       Outputs: { Bucket: { Value: { Ref: 'Bucket' } } },
     });
     expect(topology.buckets).toEqual([
-      { logicalId: 'Bucket', name: 'photos-000000000000', arn: 'arn:aws:s3:::photos-000000000000' },
+      {
+        logicalId: 'Bucket',
+        name: 'photos-000000000000',
+        arn: 'arn:aws:s3:::photos-000000000000',
+        versioned: false,
+      },
     ]);
     expect(topology.queues[0]?.name).toBe('photo-events');
     expect(topology.notifications).toEqual([
