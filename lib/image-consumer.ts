@@ -42,6 +42,8 @@ export interface ImageConsumerProps {
 export class ImageConsumer extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** Where SNS puts the events it could not deliver to the queue (a key or policy mistake, say). */
+  readonly subscriptionDeadLetterQueue: sqs.Queue;
   readonly function: NodejsFunction;
   readonly alarms: cloudwatch.Alarm[];
   readonly consumerName: ConsumerName;
@@ -68,8 +70,19 @@ export class ImageConsumer extends Construct {
       visibilityTimeout: visibilityTimeoutFor(settings.timeoutSeconds, settings.maxBatchingWindowSeconds),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
     });
+    this.subscriptionDeadLetterQueue = new sqs.Queue(this, 'SubscriptionDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(settings.dlqRetentionDays),
+    });
     // Raw delivery: the message body is the S3 event itself, not an SNS envelope around it.
-    props.topic.addSubscription(new SqsSubscription(this.queue, { rawMessageDelivery: true }));
+    props.topic.addSubscription(
+      new SqsSubscription(this.queue, {
+        rawMessageDelivery: true,
+        deadLetterQueue: this.subscriptionDeadLetterQueue,
+      }),
+    );
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetention });
     this.role = new iam.Role(this, 'Role', {
@@ -140,17 +153,26 @@ export class ImageConsumer extends Construct {
     this.alarms = this.createAlarms(settings);
   }
 
-  /** Reads uploaded objects under a prefix; ListBucket makes a missing object a 404, not a 403. */
+  /**
+   * Reads uploaded objects under a prefix, by version too (an event names the version it made);
+   * ListBucket makes a missing object a 404, not a 403.
+   */
   readsObjects(bucket: s3.IBucket, prefix: string): void {
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
     );
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
     );
   }
 
-  /** Writes and deletes derived objects under a prefix, and names the bucket in `envName`. */
+  /**
+   * Writes, lists and deletes derived objects under a prefix (listing finds what superseded attempts
+   * left), and names the bucket in `envName`.
+   */
   writesObjects(envName: string, bucket: s3.IBucket, prefix: string): void {
     this.function.addEnvironment(envName, bucket.bucketName);
     this.role.addToPrincipalPolicy(
@@ -159,19 +181,29 @@ export class ImageConsumer extends Construct {
         resources: [bucket.arnForObjects(`${prefix}*`)],
       }),
     );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      }),
+    );
   }
 
-  /** Reads and writes image records through the batch runtime, and names the table in `envName`. */
+  /**
+   * Reads and commits image records through the batch runtime, and names the table in `envName`.
+   * TransactWriteItems has no action of its own: IAM checks the PutItem and DeleteItem inside it.
+   */
   usesTable(envName: string, table: dynamodb.ITable): void {
     this.function.addEnvironment(envName, table.tableName);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [
           'dynamodb:BatchGetItem',
+          'dynamodb:GetItem',
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
           'dynamodb:DeleteItem',
-          'dynamodb:Query',
         ],
         resources: [table.tableArn],
       }),
@@ -201,6 +233,17 @@ export class ImageConsumer extends Construct {
       new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
         alarmDescription: `${label}: messages are in the DLQ; see README "Runbook"`,
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: alarmPeriod,
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'SubscriptionDeadLetterQueueNotEmpty', {
+        alarmDescription: `${label}: SNS could not deliver events to the queue; see README "Runbook"`,
+        metric: this.subscriptionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: alarmPeriod,
           statistic: 'Maximum',
         }),

@@ -17,7 +17,7 @@ import {
 } from '../lambdas/shared/constants';
 import { tableSchema } from '../lambdas/shared/store/schema';
 import { consumerDescriptions } from './consumers';
-import { accessLogDays, noncurrentVersionDays } from './defaults';
+import { accessLogDays, alarmPeriod, noncurrentVersionDays } from './defaults';
 import { ImageConsumer } from './image-consumer';
 import type { PipelineSettings } from './settings';
 import { UploadEventsDestination } from './upload-events';
@@ -189,16 +189,19 @@ export class ImageFanoutStack extends Stack {
       alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
     const action = new SnsAction(alarmTopic);
     const consumers = Object.values(this.consumers);
-    for (const alarm of consumers.flatMap((consumer) => consumer.alarms)) alarm.addAlarmAction(action);
+    const deliveryFailures = new cloudwatch.Alarm(this, 'NotificationsFailed', {
+      alarmDescription: `${this.stackName}: SNS failed to deliver image events; see README "Runbook"`,
+      metric: this.topic.metricNumberOfNotificationsFailed({ period: alarmPeriod, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const alarms = [deliveryFailures, ...consumers.flatMap((consumer) => consumer.alarms)];
+    for (const alarm of alarms) alarm.addAlarmAction(action);
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Alarms',
-        alarms: consumers.flatMap((consumer) => consumer.alarms),
-        width: 24,
-      }),
-    );
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
     for (const consumer of consumers) dashboard.addWidgets(...consumer.dashboardWidgets());
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
   }

@@ -19,6 +19,13 @@ export const applyNagChecks = (app: App, stack: ImageFanoutStack) => {
         'Consumers read any upload: object keys are only known from events, and the grant stops at the uploads/ prefix.',
     });
   }
+  for (const consumer of Object.values(stack.consumers)) {
+    Validations.of(consumer.subscriptionDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "It is the dead-letter queue of the SNS subscription (the subscription's RedrivePolicy), which the check does not see.",
+    });
+  }
   Validations.of(stack.consumers.thumbnail).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${arnOf(stack.derivedBucket)}/${thumbnailPrefix}*]`,
     reason:

@@ -146,6 +146,7 @@ const consumerIds = (name: ConsumerName) => {
     logGroup: String(refOf((fn.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup)),
     queue,
     deadLetterQueue: logicalId(consumer.deadLetterQueue),
+    subscriptionDeadLetterQueue: logicalId(consumer.subscriptionDeadLetterQueue),
     queueKey: String(getAttOf(resources[queue]?.Properties?.KmsMasterKeyId)),
   };
 };
@@ -169,16 +170,16 @@ const neededAccess = (name: ConsumerName, moderationProvider: string): Record<st
       own.queue,
     ),
     'kms:Decrypt': [own.queueKey],
-    's3:GetObject': [`${uploads}/${uploadsPrefix}*`],
-    's3:ListBucket': [uploads],
+    ...everywhere(['s3:GetObject', 's3:GetObjectVersion'], `${uploads}/${uploadsPrefix}*`),
+    's3:ListBucket': name === 'thumbnail' ? [uploads, derived].sort() : [uploads],
     // The table itself: the byTerm index is for readers of the search entries, not for the consumers.
     ...everywhere(
       [
         'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
         'dynamodb:BatchWriteItem',
         'dynamodb:PutItem',
         'dynamodb:DeleteItem',
-        'dynamodb:Query',
       ],
       table,
     ),
@@ -265,7 +266,7 @@ describe.each(consumerNames)('the %s consumer role', (name) => {
     const onUploads = Object.entries(access)
       .filter(([, targets]) => targets.some(isOrUnder(uploads)))
       .map(([action]) => action);
-    expect(onUploads.sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    expect(onUploads.sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
   });
 });
 
@@ -342,6 +343,8 @@ describe('who may publish and send', () => {
     return [
       [`${name} queue`, 'the topic only', own.queue],
       [`${name} DLQ`, 'nobody', own.deadLetterQueue],
+      // SNS itself moves what it cannot deliver into the subscription's DLQ.
+      [`${name} subscription DLQ`, 'the topic only', own.subscriptionDeadLetterQueue],
     ] as const;
   });
 
@@ -479,7 +482,7 @@ describe('encryption at rest', () => {
 
   it('encrypts every queue, DLQ and topic with a customer managed key of this stack that rotates', () => {
     const encrypted = [...ofType(resources, 'AWS::SQS::Queue'), ...ofType(resources, 'AWS::SNS::Topic')];
-    expect(encrypted.length).toBe(2 * consumerNames.length + 2);
+    expect(encrypted.length).toBe(3 * consumerNames.length + 2);
     for (const [id, resource] of encrypted) {
       expect(rotatingStackKey(resource.Properties?.KmsMasterKeyId), id).toBe(true);
     }

@@ -55,12 +55,31 @@ describe.each(consumerNames)('consumer %s', (name) => {
     });
   });
 
-  it('subscribes its queue to the topic with raw message delivery', () => {
+  it('subscribes its queue to the topic with raw message delivery, and a DLQ for what SNS cannot deliver', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'sqs',
       RawMessageDelivery: true,
       Endpoint: arnOf(consumer.queue),
       TopicArn: refOf(stack.topic),
+      RedrivePolicy: { deadLetterTargetArn: arnOf(consumer.subscriptionDeadLetterQueue) },
+    });
+    const dlq = resources[logicalId(consumer.subscriptionDeadLetterQueue)]?.Properties ?? {};
+    expect(dlq.KmsMasterKeyId).toBeDefined();
+    expect(dlq.MessageRetentionPeriod).toBe(settings.dlqRetentionDays * 86_400);
+  });
+
+  it('alarms as soon as SNS puts an event in the subscription DLQ', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(consumer.subscriptionDeadLetterQueue), 'QueueName'] },
+        },
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: Match.anyValue(),
     });
   });
 
@@ -251,4 +270,17 @@ it('outputs every bucket, topic, queue, DLQ and the table', () => {
       }),
     ]),
   );
+});
+
+describe('delivery from the topic', () => {
+  it("alarms when SNS fails to deliver any notification (the topic's NumberOfNotificationsFailed)", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [logicalId(stack.topic), 'TopicName'] } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
+    });
+  });
 });
