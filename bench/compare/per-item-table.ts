@@ -1,15 +1,16 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  type FlushResult,
+  type CommitPlan,
+  type CommitResult,
+  commitPlan,
   ImageTable,
-  type OwnedWrite,
-  requestKey,
-  type WriteRequest,
+  imagePartition,
 } from '../../lambdas/shared/store';
 
 /**
- * The baseline of the batching comparison: the same table, but every write of a batch is its own
- * PutItem or DeleteItem, one after the other, as a consumer without BatchWriteItem would do it.
+ * The baseline of the batching comparison: the same table, but a result is written the way a
+ * consumer without transactions or batch calls would: the stage record (conditionally, so order
+ * still holds), then each derived item with its own PutItem or DeleteItem, one after the other.
  */
 export class PerItemImageTable extends ImageTable {
   private readonly client: DynamoDBDocumentClient;
@@ -19,28 +20,19 @@ export class PerItemImageTable extends ImageTable {
     this.client = doc;
   }
 
-  override async flush(writes: readonly OwnedWrite[]): Promise<FlushResult> {
-    // The same items as the batched flush writes: the last write of a key wins.
-    const byKey = new Map<string, { request: WriteRequest; owners: Set<string> }>();
-    for (const { request, owners } of writes) {
-      const { pk, sk } = requestKey(request);
-      const id = `${pk}\u0000${sk}`;
-      byKey.set(id, { request, owners: new Set([...(byKey.get(id)?.owners ?? []), ...owners]) });
+  override async commit(plan: CommitPlan, abortSignal?: AbortSignal): Promise<CommitResult> {
+    const recordOnly = { ...plan, items: [], deletes: [] };
+    if ((await commitPlan(this.client, this.tableName, recordOnly, abortSignal)) === 'conflict')
+      return 'conflict';
+    for (const Item of plan.items) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item }), { abortSignal });
     }
-    const failedOwners = new Set<string>();
-    let written = 0;
-    for (const { request, owners } of byKey.values()) {
-      try {
-        if (request.type === 'put') {
-          await this.client.send(new PutCommand({ TableName: this.tableName, Item: request.item }));
-        } else {
-          await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: request.key }));
-        }
-        written++;
-      } catch {
-        for (const owner of owners) failedOwners.add(owner);
-      }
+    const pk = imagePartition(plan.record.imageId);
+    for (const sk of plan.deletes) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }), {
+        abortSignal,
+      });
     }
-    return { failedOwners, calls: byKey.size, written };
+    return 'committed';
   }
 }

@@ -25,13 +25,8 @@ export interface Target {
 
 export const limits = defaultImageLimits;
 
-/** A consumer's stage wired as its handler.ts wires it; `table` is the one the runtime flushes to. */
-export const stageFor = (
-  consumer: ConsumerName,
-  clients: AwsClients,
-  table: ImageTable,
-  target: Target,
-): Stage<object> => {
+/** A consumer's stage wired as its handler.ts wires it. */
+export const stageFor = (consumer: ConsumerName, clients: AwsClients, target: Target): Stage<object> => {
   switch (consumer) {
     case 'thumbnail':
       return createThumbnailStage({
@@ -49,7 +44,7 @@ export const stageFor = (
     case 'metadata':
       return createMetadataStage({ s3: clients.s3, limits }) as Stage<object>;
     case 'indexing':
-      return createIndexingStage({ s3: clients.s3, table, limits }) as Stage<object>;
+      return createIndexingStage({ s3: clients.s3, limits }) as Stage<object>;
   }
 };
 
@@ -105,6 +100,6 @@ export const handlerFor = (
     table,
     options: { ...base.options, recordConcurrency: options.recordConcurrency },
   };
-  const { stage, counts } = countingStage(stageFor(consumer, clients, table, target));
+  const { stage, counts } = countingStage(stageFor(consumer, clients, target));
   return { handler: createConsumerHandler(stage, runtime), counts };
 };

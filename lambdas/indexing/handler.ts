@@ -7,6 +7,6 @@ const clients = createAwsClients();
 const runtime = consumerRuntimeFromEnv('indexing', clients);
 
 export const handler = createConsumerHandler(
-  createIndexingStage({ s3: clients.s3, table: runtime.table, limits: imageLimitsFromEnv() }),
+  createIndexingStage({ s3: clients.s3, limits: imageLimitsFromEnv() }),
   runtime,
 );

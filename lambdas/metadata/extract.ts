@@ -78,8 +78,13 @@ const exifOptions = {
   ],
 };
 
-const text = (value: unknown) =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+/** Longest text kept from a file's own metadata: a 600 KB maker tag must not make the record unstorable. */
+export const maxTextLength = 256;
+
+/** Text as stored: trimmed, capped at `maxTextLength` characters, undefined when empty. */
+export const capText = (value: unknown) =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, maxTextLength) : undefined;
+const text = capText;
 const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const isoDate = (value: unknown) =>
   value instanceof Date && !Number.isNaN(value.getTime())
@@ -89,12 +94,28 @@ const isoDate = (value: unknown) =>
 const dropUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
-const readExif = async (body: Buffer): Promise<{ exif?: ExifSummary; exifError?: string }> => {
+const exifHeader = Buffer.from('Exif\0\0', 'latin1');
+
+/**
+ * Where EXIF is read from: the raw block sharp found in the file (exifr alone cannot find it in a
+ * WebP), without its "Exif" header; a TIFF file is itself the block.
+ */
+const exifSource = (body: Buffer, format: ImageFormat, block: Buffer | undefined): Buffer | undefined => {
+  if (block !== undefined && block.length > 0) {
+    return block.subarray(0, exifHeader.length).equals(exifHeader)
+      ? block.subarray(exifHeader.length)
+      : block;
+  }
+  return format === 'tiff' ? body : undefined;
+};
+
+const readExif = async (source: Buffer | undefined): Promise<{ exif?: ExifSummary; exifError?: string }> => {
+  if (source === undefined) return {};
   let raw: Record<string, unknown> | undefined;
   try {
-    raw = (await exifr.parse(body, exifOptions)) as Record<string, unknown> | undefined;
+    raw = (await exifr.parse(source, exifOptions)) as Record<string, unknown> | undefined;
   } catch (error) {
-    return { exifError: `EXIF unreadable: ${(error as Error).message}` };
+    return { exifError: `EXIF unreadable: ${(error as Error).message}`.slice(0, 1_024) };
   }
   if (raw === undefined) return {};
   // exifr reports most damage in an `errors` list rather than by throwing.
@@ -124,7 +145,9 @@ const readExif = async (body: Buffer): Promise<{ exif?: ExifSummary; exifError?:
   });
   return {
     ...(Object.keys(summary).length === 0 ? {} : { exif: summary }),
-    ...(errors.length === 0 ? {} : { exifError: `EXIF partly unreadable: ${errors.join('; ')}` }),
+    ...(errors.length === 0
+      ? {}
+      : { exifError: `EXIF partly unreadable: ${errors.join('; ')}`.slice(0, 1_024) }),
   };
 };
 
@@ -178,7 +201,7 @@ export const extractMetadata = async (
     throw asImageError(error);
   }
   const display = orientedSize(metadata);
-  const { exif, exifError } = await readExif(body);
+  const { exif, exifError } = await readExif(exifSource(body, format, metadata.exif));
   return dropUndefined<ImageMetadata>({
     format,
     contentType: contentTypes[format],

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Stage } from '../shared/batch';
 import { type ImageLimits, loadImage } from '../shared/image';
-import { extractMetadata, type ImageMetadata } from './extract';
+import { capText, extractMetadata, type ImageMetadata } from './extract';
 
 export interface MetadataData extends ImageMetadata {
   /** Content-Type as uploaded, which may disagree with the sniffed format. */
@@ -16,12 +16,9 @@ export interface MetadataStageOptions {
 /** Metadata lives on the stage record itself: removing it is the tombstone the runtime writes. */
 export const createMetadataStage = ({ s3, limits }: MetadataStageOptions): Stage<MetadataData> => ({
   consumer: 'metadata',
-  async created({ event }) {
-    const image = await loadImage(s3, event, limits);
+  async created({ event, signal }) {
+    const image = await loadImage(s3, event, limits, signal);
     const metadata = await extractMetadata(image.body, image.format, limits);
-    return { data: { ...metadata, uploadedContentType: image.contentType } };
-  },
-  async removed() {
-    return {};
+    return { data: { ...metadata, uploadedContentType: capText(image.contentType) } };
   },
 });

@@ -18,12 +18,10 @@ export const createModerationStage = ({
   limits,
 }: ModerationStageOptions): Stage<ModerationData> => ({
   consumer: 'moderation',
-  async created({ event }) {
-    const image = await loadImage(s3, event, limits);
+  async created({ event, signal }) {
+    const image = await loadImage(s3, event, limits, signal);
     await inspectImage(image.body, limits);
+    signal.throwIfAborted();
     return { data: await provider.moderate({ body: image.body, format: image.format }) };
-  },
-  async removed() {
-    return {};
   },
 });

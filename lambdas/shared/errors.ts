@@ -8,6 +8,10 @@ export const rejectionCodes = {
   corrupt: 'corrupt-image',
   tooManyBytes: 'too-many-bytes',
   tooManyPixels: 'too-many-pixels',
+  /** Decodable, but its shape is beyond what an encoder can write (WebP stops at 16,383 px). */
+  unsupportedDimensions: 'unsupported-dimensions',
+  /** The result would not fit one DynamoDB item (400 KB). */
+  recordTooLarge: 'record-too-large',
   emptyObject: 'empty-object',
   objectGone: 'object-gone',
   malformedMessage: 'malformed-message',

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stage, StageContext } from './batch';
 import { TransientError } from './errors';
+import type { StageRecord } from './store';
 
 /**
  * Faults to inject, each a probability per record attempt (or per request, for throttling). Off
@@ -78,13 +79,17 @@ export const withFaults = <Data extends object>(
   };
   return {
     consumer: stage.consumer,
-    async created(context: StageContext<Data>) {
+    async created(context: StageContext) {
       await inject();
       return stage.created(context);
     },
-    async removed(context: StageContext<Data>) {
-      await inject();
-      return stage.removed(context);
-    },
+    ...(stage.sweep === undefined
+      ? {}
+      : {
+          async sweep(committed: StageRecord<Data>, signal: AbortSignal) {
+            if (random() < faults.transient) throw new TransientError('Injected fault: transient error');
+            return stage.sweep?.(committed, signal);
+          },
+        }),
   };
 };

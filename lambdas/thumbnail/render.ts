@@ -11,6 +11,24 @@ export interface ThumbnailSettings {
   readonly quality: number;
 }
 
+/**
+ * A rendition fits a box as wide as its target and at most this many times as tall, so that a tall
+ * screenshot makes a thumbnail, not a strip: 1170x20000 at 1024 becomes 240x4096.
+ */
+export const maxHeightPerWidth = 4;
+/** WebP cannot encode more than 16,383 px on a side (JPEG 65,535): the box never asks for more. */
+const encoderSideLimit = 16_383;
+
+/** The largest size that fits the target's box, never enlarged. */
+export const fittedSize = (source: { width: number; height: number }, target: number) => {
+  const boxHeight = Math.min(target * maxHeightPerWidth, encoderSideLimit);
+  const scale = Math.min(1, target / source.width, boxHeight / source.height);
+  return {
+    width: Math.max(1, Math.round(source.width * scale)),
+    height: Math.max(1, Math.round(source.height * scale)),
+  };
+};
+
 export const defaultThumbnailSettings: ThumbnailSettings = {
   widths: [128, 512, 1024],
   formats: thumbnailFormats,
@@ -40,31 +58,35 @@ const encode = (image: Sharp, format: ThumbnailFormat, quality: number) =>
 
 /**
  * Decodes once, at the largest size needed (JPEG shrink-on-load does most of the work), then
- * derives each smaller width from the previous one: measured ~1.6x faster than a pipeline per size.
+ * derives each smaller rendition from the previous one: measured ~1.6x faster than a pipeline per
+ * size. `signal` stops the work between steps (a running libvips operation cannot be interrupted).
  */
 export const renderThumbnails = async (
   body: Buffer,
   limits: ImageLimits,
   settings: ThumbnailSettings = defaultThumbnailSettings,
+  signal?: AbortSignal,
 ): Promise<RenderResult> => {
   const metadata = await inspectImage(body, limits);
   const source = orientedSize(metadata);
   const targets = [...new Set(settings.widths)].sort((a, b) => b - a);
-  const largest = Math.min(targets[0] ?? source.width, source.width);
+  const largest = fittedSize(source, targets[0] ?? source.width);
 
   try {
+    signal?.throwIfAborted();
     let current = await sharp(body, decodeOptions(limits))
       .rotate()
-      .resize({ width: largest, withoutEnlargement: true })
+      .resize({ ...largest, fit: 'inside', withoutEnlargement: true })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
 
     const renditions: Rendition[] = [];
     for (const target of targets) {
-      const width = Math.min(target, source.width);
-      if (width < current.info.width) {
+      signal?.throwIfAborted();
+      const size = fittedSize(source, target);
+      if (size.width < current.info.width || size.height < current.info.height) {
         current = await sharp(current.data, { raw: current.info })
-          .resize({ width })
+          .resize({ ...size, fit: 'inside' })
           .raw({ depth: 'uchar' })
           .toBuffer({ resolveWithObject: true });
       }
@@ -87,6 +109,7 @@ export const renderThumbnails = async (
     }
     return { sourceWidth: source.width, sourceHeight: source.height, renditions };
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     throw asImageError(error);
   }
 };

@@ -1,8 +1,11 @@
-import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Stage, StageContext } from '../shared/batch';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Stage } from '../shared/batch';
 import { thumbnailPrefix } from '../shared/constants';
+import type { ImageEvent } from '../shared/events';
 import { type ImageLimits, loadImage } from '../shared/image';
 import { defaultThumbnailSettings, type Rendition, renderThumbnails, type ThumbnailSettings } from './render';
+import { removeObjects } from './sweep';
 
 export interface ThumbnailEntry {
   readonly key: string;
@@ -27,78 +30,72 @@ export interface ThumbnailStageOptions {
   readonly settings?: ThumbnailSettings;
 }
 
-export const thumbnailKey = (imageId: string, width: number, format: string) =>
-  `${thumbnailPrefix}${imageId}/${width}.${format}`;
+export const thumbnailFolder = (imageId: string) => `${thumbnailPrefix}${imageId}/`;
 
-const contentType = (format: string) => `image/${format}`;
+/**
+ * Each event's thumbnails live under its own sequencer: an attempt that never commits cannot
+ * overwrite the set a committed record names, and a key is never reused for other content.
+ */
+export const thumbnailKey = (imageId: string, sequencer: string, width: number, format: string) =>
+  `${thumbnailFolder(imageId)}${sequencer}/${width}.${format}`;
+
+/** The sequencer a thumbnail key carries; undefined for a key of the earlier, unversioned layout. */
+export const sequencerOfKey = (key: string): string | undefined =>
+  /^[^/]+\/[^/]+\/([0-9A-F]{32})\/[^/]+$/.exec(key)?.[1];
+
+/** Keys are never reused for other content, so caches may keep a thumbnail for good. */
+export const thumbnailCacheControl = 'public, max-age=31536000, immutable';
+
+const entryOf = (event: ImageEvent, rendition: Rendition): ThumbnailEntry => ({
+  key: thumbnailKey(event.imageId, event.sequencer, rendition.width, rendition.format),
+  width: rendition.width,
+  format: rendition.format,
+  outputWidth: rendition.outputWidth,
+  outputHeight: rendition.outputHeight,
+  bytes: rendition.body.length,
+});
 
 export const createThumbnailStage = ({
   s3,
   derivedBucket,
   limits,
   settings = defaultThumbnailSettings,
-}: ThumbnailStageOptions): Stage<ThumbnailData> => {
-  const put = (imageId: string, rendition: Rendition) =>
-    s3.send(
-      new PutObjectCommand({
-        Bucket: derivedBucket,
-        Key: thumbnailKey(imageId, rendition.width, rendition.format),
-        Body: rendition.body,
-        ContentType: contentType(rendition.format),
-        CacheControl: 'public, max-age=31536000, immutable',
-      }),
-    );
-
-  /** Deletes every thumbnail the image may have: what was recorded and what the settings name. */
-  const removeAll = async ({ event, previous }: StageContext<ThumbnailData>) => {
-    const keys = new Set([
-      ...(previous?.data?.thumbnails ?? []).map((entry) => entry.key),
-      ...settings.widths.flatMap((width) =>
-        settings.formats.map((f) => thumbnailKey(event.imageId, width, f)),
-      ),
-    ]);
-    await s3.send(
-      new DeleteObjectsCommand({
-        Bucket: derivedBucket,
-        Delete: { Objects: [...keys].map((Key) => ({ Key })), Quiet: true },
-      }),
-    );
-    return {};
-  };
-
-  return {
-    consumer: 'thumbnail',
-    async created({ event, previous }) {
-      const image = await loadImage(s3, event, limits);
-      const result = await renderThumbnails(image.body, limits, settings);
-      await Promise.all(result.renditions.map((rendition) => put(event.imageId, rendition)));
-      const written = new Set(result.renditions.map((r) => thumbnailKey(event.imageId, r.width, r.format)));
-      // Thumbnails an earlier version had and this one does not (the width list changed, say).
-      const stale = (previous?.data?.thumbnails ?? []).filter((entry) => !written.has(entry.key));
-      if (stale.length > 0) {
-        await s3.send(
-          new DeleteObjectsCommand({
+}: ThumbnailStageOptions): Stage<ThumbnailData> => ({
+  consumer: 'thumbnail',
+  async created({ event, signal }) {
+    const image = await loadImage(s3, event, limits, signal);
+    const result = await renderThumbnails(image.body, limits, settings, signal);
+    const entries = result.renditions.map((rendition) => entryOf(event, rendition));
+    await Promise.all(
+      result.renditions.map((rendition, index) =>
+        s3.send(
+          new PutObjectCommand({
             Bucket: derivedBucket,
-            Delete: { Objects: stale.map(({ key }) => ({ Key: key })), Quiet: true },
+            Key: entries[index]?.key,
+            Body: rendition.body,
+            ContentType: `image/${rendition.format}`,
+            CacheControl: thumbnailCacheControl,
           }),
-        );
-      }
-      return {
-        data: {
-          bucket: derivedBucket,
-          sourceWidth: result.sourceWidth,
-          sourceHeight: result.sourceHeight,
-          thumbnails: result.renditions.map((rendition) => ({
-            key: thumbnailKey(event.imageId, rendition.width, rendition.format),
-            width: rendition.width,
-            format: rendition.format,
-            outputWidth: rendition.outputWidth,
-            outputHeight: rendition.outputHeight,
-            bytes: rendition.body.length,
-          })),
-        },
-      };
-    },
-    removed: removeAll,
-  };
-};
+          { abortSignal: signal },
+        ),
+      ),
+    );
+    return {
+      data: {
+        bucket: derivedBucket,
+        sourceWidth: result.sourceWidth,
+        sourceHeight: result.sourceHeight,
+        thumbnails: entries,
+      },
+    };
+  },
+  async sweep(committed, signal) {
+    const named = new Set((committed.data?.thumbnails ?? []).map((entry) => entry.key));
+    await removeObjects(s3, derivedBucket, thumbnailFolder(committed.imageId), signal, (key) => {
+      if (named.has(key)) return false;
+      const sequencer = sequencerOfKey(key);
+      // Newer attempts (still on their way to a commit) are theirs to keep or sweep.
+      return sequencer === undefined || sequencer <= committed.sequencer;
+    });
+  },
+});

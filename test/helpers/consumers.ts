@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createIndexingStage } from '../../lambdas/indexing/stage';
@@ -6,7 +6,7 @@ import { createMetadataStage } from '../../lambdas/metadata/stage';
 import { createOfflineProvider } from '../../lambdas/moderation/providers/offline';
 import { createModerationStage } from '../../lambdas/moderation/stage';
 import type { Stage } from '../../lambdas/shared/batch';
-import type { ConsumerName } from '../../lambdas/shared/constants';
+import { type ConsumerName, consumerNames } from '../../lambdas/shared/constants';
 import { type ConsumerRuntime, createConsumerHandler } from '../../lambdas/shared/consumer';
 import { imageIdOf } from '../../lambdas/shared/events';
 import { defaultImageLimits, type ImageLimits } from '../../lambdas/shared/image';
@@ -23,26 +23,27 @@ const runtimeFor = (aws: TestAws, consumer: ConsumerName): ConsumerRuntime => ({
   options: { recordConcurrency: 4, flushReserveMs: 1_000, tombstoneTtlSeconds: 3600 },
 });
 
+/** One consumer's stage as its handler.ts wires it, on the given clients. */
+export const stageOf = (
+  consumer: ConsumerName,
+  { s3, derivedBucket }: { s3: S3Client; derivedBucket: string },
+  limits: ImageLimits = defaultImageLimits,
+): Stage<object> => {
+  switch (consumer) {
+    case 'thumbnail':
+      return createThumbnailStage({ s3, derivedBucket, limits }) as Stage<object>;
+    case 'moderation':
+      return createModerationStage({ s3, provider: createOfflineProvider(), limits }) as Stage<object>;
+    case 'metadata':
+      return createMetadataStage({ s3, limits }) as Stage<object>;
+    case 'indexing':
+      return createIndexingStage({ s3, limits }) as Stage<object>;
+  }
+};
+
 /** The four consumers' handlers, wired as their handler.ts files wire them, to the test backend. */
 export const consumerHandlers = (aws: TestAws, limits: ImageLimits = defaultImageLimits) => {
-  const stages: { [K in ConsumerName]: Stage<object> } = {
-    thumbnail: createThumbnailStage({
-      s3: aws.s3,
-      derivedBucket: aws.derivedBucket,
-      limits,
-    }) as Stage<object>,
-    moderation: createModerationStage({
-      s3: aws.s3,
-      provider: createOfflineProvider(),
-      limits,
-    }) as Stage<object>,
-    metadata: createMetadataStage({ s3: aws.s3, limits }) as Stage<object>,
-    indexing: createIndexingStage({
-      s3: aws.s3,
-      table: new ImageTable(aws.dynamo, aws.tableName),
-      limits,
-    }) as Stage<object>,
-  };
+  const stages = Object.fromEntries(consumerNames.map((name) => [name, stageOf(name, aws, limits)]));
   const handlers = Object.fromEntries(
     Object.entries(stages).map(([name, stage]) => [
       name,
@@ -106,4 +107,15 @@ export const getObject = async (aws: TestAws, bucket: string, key: string): Prom
     if ((error as Error).name === 'NoSuchKey') return undefined;
     throw error;
   }
+};
+
+/** Every thumbnail object of an upload in the derived bucket, whatever record names it. */
+export const thumbnailObjects = async (aws: TestAws, key: string): Promise<string[]> => {
+  const { Contents = [] } = await aws.s3.send(
+    new ListObjectsV2Command({
+      Bucket: aws.derivedBucket,
+      Prefix: `thumbnails/${imageIdOf(aws.uploadsBucket, key)}/`,
+    }),
+  );
+  return Contents.map((object) => object.Key ?? '').sort();
 };

@@ -23,9 +23,6 @@ const failingStage: Stage<{ ok: boolean }> = {
     if (event.key.includes('slow')) await new Promise((resolve) => setTimeout(resolve, 2_000));
     return { data: { ok: true } };
   },
-  async removed() {
-    return {};
-  },
 };
 
 describe('batch runtime: why a record failed', () => {
@@ -112,6 +109,18 @@ describe('batch runtime: why a record failed', () => {
     expect(summary).toMatchObject({ processed: 1, rejected: 1 });
     expect(await failureOf('uploads/u/fine.jpg')).toBeUndefined();
     expect(await failureOf('uploads/u/corrupt.jpg')).toBeUndefined();
+  });
+
+  it('writes failure notes through UnprocessedItems retries', async () => {
+    const flaky = withUnprocessedItems(aws.dynamo, (_, attempt) => attempt <= 2);
+    const key = 'uploads/u/throttled-noted-late.jpg';
+    const { response } = await run(
+      [uploadMessage({ key })],
+      new ImageTable(flaky, aws.tableName, { baseDelayMs: 1 }),
+    );
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(flaky.batchWriteCalls).toBe(3);
+    expect(await failureOf(key)).toMatchObject({ errorName: 'TransientError' });
   });
 
   it('answers the same when the failure note cannot be written', async () => {

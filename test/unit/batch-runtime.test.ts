@@ -4,13 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchRuntimeOptions, processBatch, type Stage } from '../../lambdas/shared/batch';
 import { PermanentError, rejectionCodes, TransientError } from '../../lambdas/shared/errors';
 import { type ImageEvent, imageIdOf } from '../../lambdas/shared/events';
-import {
-  ImageTable,
-  putRequest,
-  type StageRecord,
-  stageKey,
-  unreadableMessageKey,
-} from '../../lambdas/shared/store';
+import { ImageTable, type StageRecord, stageKey, unreadableMessageKey } from '../../lambdas/shared/store';
 import { startTestAws, type TestAws } from '../helpers/aws';
 import {
   nextSequencer,
@@ -21,7 +15,7 @@ import {
   sqsRecord,
   uploadMessage,
 } from '../helpers/events';
-import { withUnprocessedItems } from '../helpers/faults';
+import { refusingWrites } from '../helpers/faults';
 
 const options: BatchRuntimeOptions = { recordConcurrency: 4, flushReserveMs: 0, tombstoneTtlSeconds: 3600 };
 const quietLogger = { info() {}, warn() {}, error() {} };
@@ -48,15 +42,11 @@ const scriptedStage = (work: ImageEvent[] = [], delayMs = 0): Stage<Note> & { in
         if (event.key.includes('crash')) throw new Error('something nobody foresaw');
         return {
           data: { note: `made from ${event.key}` },
-          writes: [putRequest({ pk: `IMAGE#${event.imageId}`, sk: 'DERIVED#1', from: event.sequencer })],
+          items: [{ pk: `IMAGE#${event.imageId}`, sk: 'DERIVED#1', from: event.sequencer }],
         };
       } finally {
         inFlight--;
       }
-    },
-    async removed({ event }: { event: ImageEvent }) {
-      work.push(event);
-      return { writes: [] };
     },
   };
   return stage;
@@ -195,40 +185,25 @@ describe('batch runtime', () => {
     const removed = uploadMessage({ key, sequencer: nextSequencer(), eventName: 'ObjectRemoved:Delete' });
     const { response } = await run([removed, created], scriptedStage(work));
     expect(response.batchItemFailures).toEqual([]);
-    expect(work.map((event) => event.kind)).toEqual(['removed']);
+    // A removal needs no stage work: the runtime commits the tombstone and drops what was derived.
+    expect(work).toEqual([]);
     expect((await stageOf(key))?.status).toBe('deleted');
   });
 
-  it('fails only the messages whose writes stayed unprocessed after every retry', async () => {
+  it('fails only the messages whose commit failed, and nothing of that commit is visible', async () => {
     const stuck = imageIdOf('uploads', 'uploads/u/stuck.jpg');
-    const flaky = withUnprocessedItems(aws.dynamo, (item) => String(item.pk).includes(stuck));
+    const flaky = refusingWrites(aws.dynamo, (item) => String(item.pk).includes(stuck));
     const records = ['stuck', 'fine-1', 'fine-2'].map((name) =>
       uploadMessage({ key: `uploads/u/${name}.jpg` }),
     );
-    const { response } = await run(
-      records,
-      scriptedStage(),
-      new ImageTable(flaky, aws.tableName, { baseDelayMs: 1, maxAttempts: 3 }),
-    );
+    const { response } = await run(records, scriptedStage(), new ImageTable(flaky, aws.tableName));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0]?.messageId }]);
     expect((await stageOf('uploads/u/fine-1.jpg'))?.status).toBe('processed');
     expect(await stageOf('uploads/u/stuck.jpg')).toBeUndefined();
+    expect(await new ImageTable(aws.dynamo, aws.tableName).itemsOfImage(stuck)).toEqual([]);
   });
 
-  it('retries UnprocessedItems with backoff until they are written', async () => {
-    const flaky = withUnprocessedItems(aws.dynamo, (_, attempt) => attempt <= 2);
-    const records = ['retry-1', 'retry-2'].map((name) => uploadMessage({ key: `uploads/u/${name}.jpg` }));
-    const { response } = await run(
-      records,
-      scriptedStage(),
-      new ImageTable(flaky, aws.tableName, { baseDelayMs: 1 }),
-    );
-    expect(response.batchItemFailures).toEqual([]);
-    expect(flaky.batchWriteCalls).toBe(3);
-    expect((await stageOf('uploads/u/retry-2.jpg'))?.status).toBe('processed');
-  });
-
-  it('writes batches larger than one BatchWriteItem call (25 items)', async () => {
+  it('commits the images of a large batch side by side', async () => {
     const records = Array.from({ length: 40 }, (_, i) => uploadMessage({ key: `uploads/bulk/${i}.jpg` }));
     const { response, summary } = await run(records);
     expect(response.batchItemFailures).toEqual([]);

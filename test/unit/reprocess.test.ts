@@ -75,10 +75,6 @@ describe('batch runtime: reprocessing', () => {
       work.push(event);
       return { data: { run: work.length } };
     },
-    async removed({ event }) {
-      work.push(event);
-      return {};
-    },
   };
 
   beforeAll(async () => {

@@ -17,7 +17,15 @@ import {
   truncatedJpeg,
 } from '../../samples/images';
 import { startTestAws, type TestAws } from '../helpers/aws';
-import { batch, consumerHandlers, getObject, removal, stageRecord, upload } from '../helpers/consumers';
+import {
+  batch,
+  consumerHandlers,
+  getObject,
+  removal,
+  stageRecord,
+  thumbnailObjects,
+  upload,
+} from '../helpers/consumers';
 
 describe('thumbnail consumer', () => {
   let aws: TestAws;
@@ -29,12 +37,15 @@ describe('thumbnail consumer', () => {
   });
   afterAll(() => aws.stop());
 
+  /** The rendition the image's record names, as stored in the derived bucket. */
   const thumbnail = async (key: string, width: number, format: 'jpeg' | 'webp') => {
-    const body = await getObject(
-      aws,
-      aws.derivedBucket,
-      thumbnailKey(imageIdOf(aws.uploadsBucket, key), width, format),
+    const record = await stageRecord<ThumbnailData>(aws, 'thumbnail', key);
+    const entry = record?.data?.thumbnails.find((t) => t.width === width && t.format === format);
+    if (entry === undefined) return undefined;
+    expect(entry.key).toBe(
+      thumbnailKey(imageIdOf(aws.uploadsBucket, key), record?.sequencer ?? '', width, format),
     );
+    const body = await getObject(aws, aws.derivedBucket, entry.key);
     return body === undefined ? undefined : { body, metadata: await sharp(body).metadata() };
   };
 
@@ -107,7 +118,13 @@ describe('thumbnail consumer', () => {
     ['text named .jpg', 'text.jpg', async () => notAnImage('text'), 'not-an-image', /content is text/],
     ['a PDF named .jpg', 'doc.jpg', async () => notAnImage('pdf'), 'not-an-image', /PDF document/],
     ['a zero-byte object', 'empty.jpg', async () => notAnImage('empty'), 'empty-object', /empty/],
-    ['a PNG pixel bomb', 'bomb.png', async () => pngPixelBomb(), 'too-many-pixels', /pixel limit/],
+    [
+      'a PNG pixel bomb',
+      'bomb.png',
+      async () => pngPixelBomb(),
+      'too-many-pixels',
+      /^Image is 100000x100000 \(10000\.0 MP\), over the 40\.0 MP limit$/,
+    ],
   ])(
     'rejects %s with its reason, writes nothing, and does not hold up the batch',
     async (_, name, make, code, reason) => {
@@ -158,11 +175,9 @@ describe('thumbnail consumer', () => {
     const key = 'uploads/alice/to-delete.jpg';
     await handle(batch(await upload(aws, key, await photoJpeg({ seed: 3 }))));
     expect(await thumbnail(key, 512, 'webp')).toBeDefined();
+    expect(await thumbnailObjects(aws, key)).toHaveLength(6);
     await handle(batch(removal(aws, key)));
-    for (const width of [128, 512, 1024]) {
-      expect(await thumbnail(key, width, 'jpeg')).toBeUndefined();
-      expect(await thumbnail(key, width, 'webp')).toBeUndefined();
-    }
+    expect(await thumbnailObjects(aws, key)).toEqual([]);
     expect((await stageRecord(aws, 'thumbnail', key))?.status).toBe('deleted');
   });
 
@@ -170,7 +185,7 @@ describe('thumbnail consumer', () => {
     const key = 'uploads/alice/overwritten.jpg';
     await handle(batch(await upload(aws, key, await photoJpeg({ seed: 4 }))));
     await handle(batch(await upload(aws, key, await truncatedJpeg())));
-    expect(await thumbnail(key, 128, 'jpeg')).toBeUndefined();
+    expect(await thumbnailObjects(aws, key)).toEqual([]);
     expect((await stageRecord(aws, 'thumbnail', key))?.status).toBe('rejected');
   });
 });

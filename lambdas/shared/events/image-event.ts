@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 
-export const imageEventKinds = { created: 'created', removed: 'removed' } as const;
+/**
+ * created: a new or overwritten object (its version, when the bucket is versioned). removed: the
+ * object is gone (a plain delete, or a delete marker on a versioned bucket). versionRemoved: one
+ * version or delete marker was removed for good (S3's `ObjectRemoved:Delete` with a version id):
+ * the object may be gone, or live again as an older version (an undelete), so the bucket decides.
+ */
+export const imageEventKinds = {
+  created: 'created',
+  removed: 'removed',
+  versionRemoved: 'version-removed',
+} as const;
 export type ImageEventKind = (typeof imageEventKinds)[keyof typeof imageEventKinds];
 
 /** One S3 object event, decoded once: everything downstream works with this shape. */

@@ -29,16 +29,22 @@ const stringField = (record: Json, path: readonly string[]): string | undefined 
   return typeof current === 'string' ? current : undefined;
 };
 
+/** S3 names a delete of one version (or delete marker) `ObjectRemoved:Delete` with its version id. */
+const kindOf = (eventName: string, versionId: string | undefined): ImageEvent['kind'] | undefined => {
+  if (eventName.startsWith('ObjectCreated:')) return imageEventKinds.created;
+  if (eventName === 'ObjectRemoved:Delete' && versionId !== undefined) return imageEventKinds.versionRemoved;
+  if (eventName.startsWith('ObjectRemoved:')) return imageEventKinds.removed;
+  return undefined;
+};
+
 const toImageEvent = (record: unknown, index: number): ImageEvent | undefined => {
   if (!isObject(record) || record.eventSource !== 'aws:s3' || typeof record.eventName !== 'string') {
     throw new MalformedMessageError(`Records[${index}] is not an S3 event record`);
   }
   const eventName = record.eventName;
-  const kind = eventName.startsWith('ObjectCreated:')
-    ? imageEventKinds.created
-    : eventName.startsWith('ObjectRemoved:')
-      ? imageEventKinds.removed
-      : undefined;
+  const object = isObject(record.s3) && isObject(record.s3.object) ? record.s3.object : {};
+  const versionId = typeof object.versionId === 'string' ? object.versionId : undefined;
+  const kind = kindOf(eventName, versionId);
   // Other event types (restore, tagging, ...) are not ours; acknowledging them keeps a
   // notification change from filling a DLQ.
   if (kind === undefined) return undefined;
@@ -57,7 +63,6 @@ const toImageEvent = (record: unknown, index: number): ImageEvent | undefined =>
   } catch (error) {
     throw new MalformedMessageError(`Records[${index}]: ${(error as Error).message}`);
   }
-  const object = (record.s3 as Json).object as Json;
   const size = typeof object.size === 'number' ? object.size : Number(object.size);
   return {
     kind,
@@ -67,7 +72,7 @@ const toImageEvent = (record: unknown, index: number): ImageEvent | undefined =>
     key,
     size: Number.isFinite(size) ? size : undefined,
     eTag: typeof object.eTag === 'string' ? object.eTag : undefined,
-    versionId: typeof object.versionId === 'string' ? object.versionId : undefined,
+    versionId,
     sequencer: normalizedSequencer,
     imageId: imageIdOf(bucket, key),
   };

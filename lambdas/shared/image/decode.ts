@@ -17,6 +17,11 @@ export const asImageError = (error: unknown): Error => {
       cause: error,
     });
   }
+  if (/too large for the \w+ format|processed image is too large/i.test(message)) {
+    return new PermanentError(rejectionCodes.unsupportedDimensions, `Image cannot be encoded: ${message}`, {
+      cause: error,
+    });
+  }
   if (/unsupported image format/i.test(message)) {
     return new PermanentError(rejectionCodes.unsupportedFormat, `Image format is not supported: ${message}`, {
       cause: error,
@@ -30,11 +35,14 @@ export const asImageError = (error: unknown): Error => {
   });
 };
 
-/** Header-only inspection (no pixel decode) with the pixel guard applied before any decode. */
+/**
+ * Header-only inspection (no pixel decode) with the pixel guard applied before any decode. sharp's
+ * own pixel limit is off for the header read, so that the rejection can name the dimensions.
+ */
 export const inspectImage = async (body: Buffer, limits: ImageLimits): Promise<Metadata> => {
   let metadata: Metadata;
   try {
-    metadata = await sharp(body, decodeOptions(limits)).metadata();
+    metadata = await sharp(body, { ...decodeOptions(limits), limitInputPixels: false }).metadata();
   } catch (error) {
     throw asImageError(error);
   }

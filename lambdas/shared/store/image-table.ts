@@ -1,57 +1,30 @@
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DeleteCommand,
   type DynamoDBDocumentClient,
-  PutCommand,
+  GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { ConsumerName } from '../constants';
 import { backoff } from './backoff';
-import {
-  type ItemKey,
-  imagePartition,
-  requestKey,
-  type StageRecord,
-  stageKey,
-  type TableItem,
-  type WriteRequest,
-} from './schema';
+import { type CommitPlan, type CommitResult, commitPlan } from './commit';
+import { type ItemKey, imagePartition, type StageRecord, stageKey, type TableItem } from './schema';
 
 /** BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys: service limits. */
 export const batchWriteLimit = 25;
 export const batchGetLimit = 100;
 
 export interface ImageTableOptions {
-  /** Calls per chunk before its leftovers count as failed (UnprocessedItems, throttling). */
+  /** BatchWriteItem calls per chunk before its leftovers count as unwritten (UnprocessedItems). */
   readonly maxAttempts?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  /** BatchWriteItem calls in flight at once for one flush. */
+  /** BatchGetItem or BatchWriteItem calls in flight at once. */
   readonly parallelCalls?: number;
 }
 
-/** A write and the SQS messages whose work it records: a failed write fails exactly these. */
-export interface OwnedWrite {
-  readonly request: WriteRequest;
-  readonly owners: readonly string[];
-}
-
-export interface FlushResult {
-  readonly failedOwners: ReadonlySet<string>;
-  readonly calls: number;
-  readonly written: number;
-}
-
-const keyString = ({ pk, sk }: ItemKey) => `${pk}\u0000${sk}`;
-
-const isValidationError = (error: unknown) =>
-  error instanceof Error &&
-  (error.name === 'ValidationException' || error.name === 'ItemCollectionSizeLimitExceededException');
-
-const toBatchRequest = (request: WriteRequest) =>
-  request.type === 'put' ? { PutRequest: { Item: request.item } } : { DeleteRequest: { Key: request.key } };
+export const keyString = ({ pk, sk }: ItemKey) => `${pk}\u0000${sk}`;
 
 export class ImageTable {
   readonly tableName: string;
@@ -113,81 +86,58 @@ export class ImageTable {
     return { stages, unresolved };
   }
 
-  /**
-   * Writes everything a batch produced with BatchWriteItem, retrying UnprocessedItems with backoff.
-   * A write that still fails marks only its owners as failed; the rest of the batch is unaffected.
-   */
-  async flush(writes: readonly OwnedWrite[]): Promise<FlushResult> {
-    // Two requests for one key in a BatchWriteItem call are a ValidationException: last one wins.
-    const byKey = new Map<string, { request: WriteRequest; owners: Set<string> }>();
-    for (const { request, owners } of writes) {
-      const id = keyString(requestKey(request));
-      const existing = byKey.get(id);
-      byKey.set(id, { request, owners: new Set([...(existing?.owners ?? []), ...owners]) });
-    }
-    const entries = [...byKey.values()];
-    const failedOwners = new Set<string>();
-    let calls = 0;
-    let written = 0;
-
-    const chunks: (typeof entries)[] = [];
-    for (let i = 0; i < entries.length; i += batchWriteLimit)
-      chunks.push(entries.slice(i, i + batchWriteLimit));
-
-    const limit = pLimit(this.parallelCalls);
-    await Promise.all(
-      chunks.map((chunk) =>
-        limit(async () => {
-          let pending = chunk;
-          for (let attempt = 0; attempt < this.maxAttempts && pending.length > 0; attempt++) {
-            if (attempt > 0) await backoff(attempt, this.baseDelayMs, this.maxDelayMs);
-            calls++;
-            try {
-              const response = await this.doc.send(
-                new BatchWriteCommand({
-                  RequestItems: { [this.tableName]: pending.map(({ request }) => toBatchRequest(request)) },
-                }),
-              );
-              const unprocessed = new Set(
-                (response.UnprocessedItems?.[this.tableName] ?? []).map((request) =>
-                  keyString((request.PutRequest?.Item ?? request.DeleteRequest?.Key) as ItemKey),
-                ),
-              );
-              written += pending.length - unprocessed.size;
-              pending = pending.filter(({ request }) => unprocessed.has(keyString(requestKey(request))));
-            } catch (error) {
-              if (!isValidationError(error)) continue;
-              // One bad item (too large, say) rejects the whole call: write one by one to isolate it.
-              const { failed, ok } = await this.writeEachAlone(pending);
-              written += ok;
-              pending = failed;
-              break;
-            }
-          }
-          for (const { owners } of pending) for (const owner of owners) failedOwners.add(owner);
-        }),
-      ),
+  /** The consumer's stage record for one image, read consistently (after a commit conflict, say). */
+  async getStage(consumer: ConsumerName, imageId: string, abortSignal?: AbortSignal) {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: stageKey(imageId, consumer), ConsistentRead: true }),
+      { abortSignal },
     );
-    return { failedOwners, calls, written };
+    return Item as StageRecord | undefined;
   }
 
-  private async writeEachAlone<T extends { request: WriteRequest }>(entries: readonly T[]) {
-    const failed: T[] = [];
-    let ok = 0;
-    for (const entry of entries) {
-      const { request } = entry;
+  /** One consumer's result for one image, atomically and only over the record it was planned against. */
+  commit(plan: CommitPlan, abortSignal?: AbortSignal): Promise<CommitResult> {
+    return commitPlan(this.doc, this.tableName, plan, abortSignal);
+  }
+
+  /**
+   * Puts items whose order does not matter (failure notes, unreadable messages) with BatchWriteItem,
+   * retrying UnprocessedItems with backoff until the attempts or the signal run out. Answers the
+   * keys of the items that were not written.
+   */
+  async putUnordered(items: readonly TableItem[], abortSignal?: AbortSignal): Promise<Set<string>> {
+    const unique = [...new Map(items.map((item) => [keyString(item), item])).values()];
+    const chunks: TableItem[][] = [];
+    for (let i = 0; i < unique.length; i += batchWriteLimit)
+      chunks.push(unique.slice(i, i + batchWriteLimit));
+    const limit = pLimit(this.parallelCalls);
+    const left = await Promise.all(chunks.map((chunk) => limit(() => this.putChunk(chunk, abortSignal))));
+    return new Set(left.flat().map(keyString));
+  }
+
+  private async putChunk(chunk: readonly TableItem[], abortSignal?: AbortSignal): Promise<TableItem[]> {
+    let pending = [...chunk];
+    for (let attempt = 0; attempt < this.maxAttempts && pending.length > 0; attempt++) {
+      if (abortSignal?.aborted) break;
+      if (attempt > 0) await backoff(attempt, this.baseDelayMs, this.maxDelayMs);
       try {
-        if (request.type === 'put') {
-          await this.doc.send(new PutCommand({ TableName: this.tableName, Item: request.item }));
-        } else {
-          await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: request.key }));
-        }
-        ok++;
+        const response = await this.doc.send(
+          new BatchWriteCommand({
+            RequestItems: { [this.tableName]: pending.map((Item) => ({ PutRequest: { Item } })) },
+          }),
+          { abortSignal },
+        );
+        const unprocessed = new Set(
+          (response.UnprocessedItems?.[this.tableName] ?? []).map((request) =>
+            keyString(request.PutRequest?.Item as ItemKey),
+          ),
+        );
+        pending = pending.filter((item) => unprocessed.has(keyString(item)));
       } catch {
-        failed.push(entry);
+        // Throttled, aborted or refused: the attempts left decide.
       }
     }
-    return { failed, ok };
+    return pending;
   }
 
   /** Every item of one image: its stage records and everything derived into the table. */

@@ -1,2 +1,5 @@
+export * from './backoff';
+export * from './commit';
 export * from './image-table';
+export * from './item-size';
 export * from './schema';

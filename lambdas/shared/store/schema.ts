@@ -40,6 +40,10 @@ export interface StageRecord<Data extends object = Record<string, unknown>> exte
   readonly data?: Data;
   /** Epoch seconds; set on tombstones so that a late, older event cannot resurrect a deleted image. */
   readonly expiresAt?: number;
+  /** Unique per commit: the next commit is conditional on it, so no two commits ever interleave. */
+  readonly commitId?: string;
+  /** Sort keys of the items this commit derived into the image's partition (search entries, say). */
+  readonly derivedKeys?: readonly string[];
 }
 
 /**
@@ -78,14 +82,5 @@ export const unreadableMessagesTerm = 'UNREADABLE';
 
 export type TableItem = ItemKey & Record<string, unknown>;
 
-export type WriteRequest =
-  | { readonly type: 'put'; readonly item: TableItem }
-  | { readonly type: 'delete'; readonly key: ItemKey };
-
-export const putRequest = (item: TableItem): WriteRequest => ({ type: 'put', item });
-export const deleteRequest = (key: ItemKey): WriteRequest => ({
-  type: 'delete',
-  key: { pk: key.pk, sk: key.sk },
-});
-export const requestKey = (request: WriteRequest): ItemKey =>
-  request.type === 'put' ? request.item : request.key;
+/** DynamoDB's item size limit (names and values, UTF-8): a larger item is refused whole. */
+export const maxItemBytes = 400 * 1024;
