@@ -96,6 +96,8 @@ export interface FunctionSpec {
   readonly arn: string;
   /** Absolute path of the bundled asset directory in the cloud assembly; undefined for inline code. */
   readonly assetDir?: string;
+  /** Without an assetDir: where the code is instead (inline, a container image, an S3 object). */
+  readonly codeElsewhere?: string;
   /** e.g. "index.handler" */
   readonly handler: string;
   /** e.g. "nodejs24.x" */
