@@ -3,7 +3,7 @@ import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lamb
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
 import { createLocalClients, emulatorCredentials, type LocalClients } from './clients';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
-import { createFunctionHost, type EmfDocument, type FunctionHost } from './lambda/host';
+import { createFunctionHost, type EmfDocument, type FunctionError, type FunctionHost } from './lambda/host';
 import { createNotifier, type Notifier } from './notifications';
 import { findQueues, provision } from './provision';
 import { readTopology } from './template/topology';
@@ -77,6 +77,8 @@ export interface ConsumerStatus {
   readonly dlqDepth: number;
   /** Sums of the EMF metrics the function printed, by metric name. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** The function's last invocation that failed as a whole (threw, timed out, crashed, init failed). */
+  readonly lastError?: FunctionError;
 }
 
 export interface LocalPipeline {
@@ -322,6 +324,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
               notVisible: source.notVisible,
               dlqDepth: dead.visible + dead.notVisible,
               metrics: { ...metricSums.get(fn.name) },
+              ...(hosted.lastError ? { lastError: hosted.lastError } : {}),
             };
           }),
         );
