@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lambdas/shared/faults';
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
-import { createLocalClients, emulatorCredentials, type LocalClients } from './clients';
+import { createLocalClients, emulatorCredentials, endpointAccountId, type LocalClients } from './clients';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
 import { createFunctionHost, type EmfDocument, type FunctionError, type FunctionHost } from './lambda/host';
 import { createNotifier, type Notifier } from './notifications';
@@ -20,6 +20,7 @@ export interface LocalPipelineOptions {
   readonly port?: number;
   readonly host?: string;
   readonly region?: string;
+  /** Default: the endpoint's own, from STS GetCallerIdentity. */
   readonly accountId?: string;
   /**
    * Upper bound on concurrent invocations per event source mapping, over its MaximumConcurrency.
@@ -125,6 +126,17 @@ const sumMetrics = (into: Map<string, Record<string, number>>, emf: EmfDocument,
   }
 };
 
+/** The endpoint's own account, or LocalStack's default (with a warning) when it cannot say. */
+const accountOf = async (endpoint: string, region: string, warn: (message: string) => void) => {
+  const answer = await endpointAccountId(endpoint, region);
+  if (answer.source === 'default') {
+    warn(
+      `${endpoint} did not answer STS GetCallerIdentity (${answer.why}); using account ${answer.accountId}`,
+    );
+  }
+  return answer.accountId;
+};
+
 /**
  * Brings a synthesized stack up locally: reads its template, creates its resources on the
  * embedded backend (or an external endpoint), delivers S3 notifications, and runs every Lambda
@@ -157,10 +169,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
   });
 
   try {
+    const accountId = options.accountId ?? (await accountOf(endpoint, region, warn));
     const topology = readTopology({
       cloudAssemblyDir: options.cloudAssemblyDir,
       stackName: options.stackName,
-      naming: { region, accountId: options.accountId ?? '000000000000', partition: 'aws', endpoint },
+      naming: { region, accountId, partition: 'aws', endpoint },
     });
     for (const warning of topology.warnings) warn(warning);
 

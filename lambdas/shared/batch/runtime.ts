@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { type StageStatus, stageStatuses } from '../constants';
 import { describeError, isPermanent, MalformedMessageError, type PermanentError } from '../errors';
-import { type ImageEvent, imageEventKinds, parseMessage } from '../events';
+import { eventTimeOrderingWarning, type ImageEvent, imageEventKinds, parseMessage } from '../events';
 import {
   type FailureRecord,
   failureKey,
@@ -112,6 +112,9 @@ export const processBatch = async <Data extends object>(
       }
     }
   }
+
+  const timeOrdered = eventTimeOrderingWarning([...units.values()].map((unit) => unit.event));
+  if (timeOrdered) log.warn(timeOrdered.message, timeOrdered.details);
 
   // 2. Skip what the table already holds a newer or equal result for (duplicates, stale events).
   const fresh = await freshUnits([...units.values()], stage, deps.table, failed, log);
