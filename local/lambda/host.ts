@@ -32,7 +32,7 @@ export type {
 
 const defaultIdleTimeoutMs = 60_000;
 /** Lambda's init phase limit for on-demand functions. */
-const lambdaInitLimitMs = 10_000;
+export const lambdaInitLimitMs = 10_000;
 const hostStopped = { errorType: 'Runtime.HostStopped', errorMessage: 'The function host was stopped' };
 
 interface Lease {

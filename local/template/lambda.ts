@@ -62,6 +62,7 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
     ]),
   );
   const logging = asRecord(read('LoggingConfig'), at('LoggingConfig'));
+  const deadLetter = asRecord(read('DeadLetterConfig'), at('DeadLetterConfig')).TargetArn;
   const architectures = read('Architectures');
   const code = codeLocation(context, entry);
   return {
@@ -81,6 +82,9 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
       logging.LogFormat === undefined
         ? defaults.logFormat
         : asString(logging.LogFormat, `${at('LoggingConfig')}.LogFormat`),
+    ...(deadLetter === undefined
+      ? {}
+      : { deadLetterTargetArn: asString(deadLetter, `${at('DeadLetterConfig')}.TargetArn`) }),
   };
 };
 

@@ -108,6 +108,8 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** "JSON" or "Text" (LoggingConfig.LogFormat). */
   readonly logFormat: string;
+  /** DeadLetterConfig.TargetArn: where asynchronous invocations go after their last failed try. */
+  readonly deadLetterTargetArn?: string;
 }
 
 export interface EventSourceMappingSpec {
