@@ -21,7 +21,9 @@ export type RunResult =
   | { readonly kind: 'timeout'; readonly durationMs: number };
 
 const measured = (signal: WorkerMessage): number | undefined =>
-  signal.type === 'response' || signal.type === 'failure' ? signal.memoryUsedMb : undefined;
+  signal.type === 'response' || signal.type === 'failure' || signal.type === 'ready'
+    ? signal.memoryUsedMb
+    : undefined;
 
 export interface EnvironmentOptions {
   readonly source: string;
@@ -185,7 +187,10 @@ export class ExecutionEnvironment {
   private async awaitInit(started: number): Promise<InitResult> {
     const signal = await this.nextSignal(this.options.initTimeoutMs);
     const durationMs = performance.now() - started;
-    if (signal?.type === 'ready') return { ok: true, initDurationMs: signal.initDurationMs };
+    if (signal?.type === 'ready') {
+      this.maxMemoryMb = Math.max(this.maxMemoryMb, signal.memoryUsedMb);
+      return { ok: true, initDurationMs: signal.initDurationMs };
+    }
     // The runtime's error line comes first, as in Lambda's log.
     if (signal?.type === 'init-error') await this.logsFlushed();
     void this.terminate();

@@ -42,7 +42,7 @@ export interface InvokeRequest {
 }
 
 export type WorkerMessage =
-  | { readonly type: 'ready'; readonly initDurationMs: number }
+  | { readonly type: 'ready'; readonly initDurationMs: number; readonly memoryUsedMb: number }
   | { readonly type: 'init-error'; readonly error: ErrorShape }
   | {
       readonly type: 'response';

@@ -19,7 +19,8 @@ export class RuntimeError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = errorType;
+    // Not an own enumerable field: the runtime's error classes carry their name on the prototype.
+    Object.defineProperty(this, 'name', { value: errorType, enumerable: false, configurable: true });
   }
 }
 

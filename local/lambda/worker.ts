@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     return;
   }
   parentPort?.on('message', (request: InvokeRequest) => void invoke(handler, request));
-  post({ type: 'ready', initDurationMs: performance.now() - started });
+  post({ type: 'ready', initDurationMs: performance.now() - started, memoryUsedMb: memoryUsedMb() });
 }
 
 void main();
