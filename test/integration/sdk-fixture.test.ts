@@ -14,6 +14,7 @@ import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
 import { readTopology } from '../../local/template/topology';
 import { sdkFixture } from '../fixtures/sdk-app/names';
 import { synthWithoutCli } from '../helpers/synth-without-cli';
+import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
 let assembly: string;
@@ -24,7 +25,7 @@ beforeAll(async () => {
   assembly = await synthWithoutCli(fileURLToPath(new URL('../fixtures/sdk-app/app.ts', import.meta.url)));
   pipeline = await startLocalPipeline({
     cloudAssemblyDir: assembly,
-    port: 0,
+    ...pipelineTarget(),
     onWarning: (message) => warnings.push(message),
   });
 }, 240_000);
