@@ -48,52 +48,59 @@ export interface PlatformLog {
   finish(outcome: InvokeOutcome, maxMemoryUsedMb: number): void;
 }
 
+interface Report {
+  readonly outcome: InvokeOutcome;
+  readonly memorySizeMb: number;
+  readonly maxMemoryUsedMb: number;
+}
+
+function reportMetrics({ outcome, memorySizeMb, maxMemoryUsedMb }: Report) {
+  const init = outcome.initDurationMs;
+  return {
+    durationMs: Number(millis(outcome.durationMs)),
+    // Lambda bills the init of on-demand functions on managed runtimes with the first invocation.
+    billedDurationMs: Math.ceil(outcome.durationMs + (init ?? 0)),
+    memorySizeMB: memorySizeMb,
+    maxMemoryUsedMB: maxMemoryUsedMb,
+    ...(init === undefined ? {} : { initDurationMs: Number(millis(init)) }),
+  };
+}
+
+/** platform.runtimeDone and platform.report, the JSON format's END and REPORT. */
+function jsonReport(report: Report): { type: string; record: Record<string, unknown> }[] {
+  const { requestId } = report.outcome;
+  const status = statusOf(report.outcome);
+  const errorType = errorTypeOf(report.outcome);
+  const outcome = { status, ...(errorType ? { errorType } : {}) };
+  return [
+    { type: 'platform.runtimeDone', record: { requestId, ...outcome } },
+    { type: 'platform.report', record: { requestId, metrics: reportMetrics(report), ...outcome } },
+  ];
+}
+
+/** END and REPORT; the REPORT line ends with a tab, as Lambda's does. */
+function textReport(report: Report): string[] {
+  const { outcome } = report;
+  const metrics = reportMetrics(report);
+  const failure = platformFailure(outcome);
+  const fields = [
+    `REPORT RequestId: ${outcome.requestId}`,
+    `Duration: ${millis(outcome.durationMs)} ms`,
+    `Billed Duration: ${metrics.billedDurationMs} ms`,
+    `Memory Size: ${metrics.memorySizeMB} MB`,
+    `Max Memory Used: ${metrics.maxMemoryUsedMB} MB`,
+    ...(outcome.initDurationMs === undefined ? [] : [`Init Duration: ${millis(outcome.initDurationMs)} ms`]),
+    ...(failure ? [`Status: ${statusOf(outcome)}`] : []),
+    ...(failure && outcome.status === 'error' ? [`Error Type: ${outcome.errorType}`] : []),
+  ];
+  return [`END RequestId: ${outcome.requestId}`, `${fields.join('\t')}\t`];
+}
+
 export function createPlatformLog(settings: PlatformLogSettings): PlatformLog {
   const json = settings.format.toUpperCase() === 'JSON';
   const now = settings.now ?? (() => new Date());
   const event = (type: string, record: Record<string, unknown>) =>
     settings.write(JSON.stringify({ time: now().toISOString(), type, record }));
-
-  function report(outcome: InvokeOutcome, maxMemoryUsedMb: number): void {
-    const init = outcome.initDurationMs;
-    // Lambda bills the init of on-demand functions on managed runtimes with the first invocation.
-    const billedMs = Math.ceil(outcome.durationMs + (init ?? 0));
-    const status = statusOf(outcome);
-    const errorType = errorTypeOf(outcome);
-    if (json) {
-      const metrics = {
-        durationMs: Number(millis(outcome.durationMs)),
-        billedDurationMs: billedMs,
-        memorySizeMB: settings.memorySizeMb,
-        maxMemoryUsedMB: maxMemoryUsedMb,
-        ...(init === undefined ? {} : { initDurationMs: Number(millis(init)) }),
-      };
-      event('platform.runtimeDone', {
-        requestId: outcome.requestId,
-        status,
-        ...(errorType ? { errorType } : {}),
-      });
-      event('platform.report', {
-        requestId: outcome.requestId,
-        metrics,
-        status,
-        ...(errorType ? { errorType } : {}),
-      });
-      return;
-    }
-    const fields = [
-      `REPORT RequestId: ${outcome.requestId}`,
-      `Duration: ${millis(outcome.durationMs)} ms`,
-      `Billed Duration: ${billedMs} ms`,
-      `Memory Size: ${settings.memorySizeMb} MB`,
-      `Max Memory Used: ${maxMemoryUsedMb} MB`,
-      ...(init === undefined ? [] : [`Init Duration: ${millis(init)} ms`]),
-      ...(platformFailure(outcome) ? [`Status: ${status}`] : []),
-      ...(platformFailure(outcome) && outcome.status === 'error' ? [`Error Type: ${errorType}`] : []),
-    ];
-    settings.write(`END RequestId: ${outcome.requestId}`);
-    settings.write(`${fields.join('\t')}\t`);
-  }
 
   return {
     initFailed(durationMs, status, errorType) {
@@ -111,11 +118,16 @@ export function createPlatformLog(settings: PlatformLogSettings): PlatformLog {
       else settings.write(`START RequestId: ${requestId} Version: ${version}`);
     },
     finish(outcome, maxMemoryUsedMb) {
-      if (outcome.status === 'timeout' && !json) {
+      const report = { outcome, memorySizeMb: settings.memorySizeMb, maxMemoryUsedMb };
+      if (json) {
+        for (const { type, record } of jsonReport(report)) event(type, record);
+        return;
+      }
+      if (outcome.status === 'timeout') {
         const seconds = settings.timeoutSeconds.toFixed(2);
         settings.write(`${now().toISOString()} ${outcome.requestId} Task timed out after ${seconds} seconds`);
       }
-      report(outcome, maxMemoryUsedMb);
+      for (const line of textReport(report)) settings.write(line);
     },
   };
 }
