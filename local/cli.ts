@@ -128,14 +128,26 @@ const pipeline = await startLocalPipeline({
 const outputs = pipeline.topology.outputs;
 const bucket = outputs.UploadsBucketName ?? pipeline.topology.buckets[0]?.name ?? '(none)';
 const prefix = outputs.UploadsPrefix ?? '';
+const credentialsLine = `AWS_ENDPOINT_URL=${pipeline.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${pipeline.region}`;
+// This app's own lines where its outputs are there; another app gets what its template has.
+const { topology } = pipeline;
+const appLines =
+  outputs.UploadsBucketName !== undefined
+    ? `  upload to    s3://${bucket}/${prefix}<owner>/<file>
+  derived      s3://${outputs.DerivedBucketName ?? '?'}/thumbnails/   table ${outputs.ImagesTableName ?? '?'}`
+    : `  resources    ${topology.buckets.length} buckets, ${topology.topics.length} topics, ${topology.queues.length} queues, ${topology.tables.length} tables
+  functions    ${topology.functions.map((fn) => fn.name).join(', ') || 'none'}`;
+const tryIt =
+  outputs.UploadsBucketName !== undefined
+    ? `aws s3 cp photo.jpg "s3://${bucket}/${prefix}me/photo.jpg"`
+    : 'aws sqs list-queues';
 console.log(`
-image-fanout is running locally (${pipeline.topology.stackName}), ready in ${seconds(Date.now() - started)}
-  endpoint     ${pipeline.endpoint}   (S3, SNS, SQS${pipeline.backend ? ' and DynamoDB on one port' : ''})
-  upload to    s3://${bucket}/${prefix}<owner>/<file>
-  derived      s3://${outputs.DerivedBucketName ?? '?'}/thumbnails/   table ${outputs.ImagesTableName ?? '?'}
+image-fanout is running locally (${topology.stackName}), ready in ${seconds(Date.now() - started)}
+  endpoint     ${pipeline.endpoint}   (S3, SNS, SQS${pipeline.backend ? ' and DynamoDB on one port' : ''}), account ${topology.naming.accountId}
+${appLines}
 ${anyFaults(faults) ? `  faults       ${JSON.stringify(faults)}\n` : ''}  logs         ${relative(process.cwd(), logsDir) || '.'}/<function>.log
-  try it       AWS_ENDPOINT_URL=${pipeline.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${pipeline.region} \\
-                 aws s3 cp photo.jpg "s3://${bucket}/${prefix}me/photo.jpg"
+  try it       ${credentialsLine} \\
+                 ${tryIt}
 `);
 
 let stopping = false;

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { keepAliveHandler } from '../lambdas/shared/clients';
 
 export interface LocalClients {
@@ -43,4 +44,29 @@ export const createLocalClients = (endpoint: string, region: string): LocalClien
       for (const client of Object.values(clients)) client.destroy();
     },
   };
+};
+
+/** What emulators without STS (and the embedded backend's fauxqs) use. */
+export const emulatorAccountId = '000000000000';
+
+export type AccountAnswer =
+  | { readonly accountId: string; readonly source: 'sts' }
+  | { readonly accountId: string; readonly source: 'default'; readonly why: string };
+
+/**
+ * The account the endpoint puts in its ARNs, from STS GetCallerIdentity (moto answers 123456789012,
+ * LocalStack and fauxqs 000000000000, AWS the caller's): the topology's ARNs must match the
+ * endpoint's or subscriptions and notifications point nowhere.
+ */
+export const endpointAccountId = async (endpoint: string, region: string): Promise<AccountAnswer> => {
+  const sts = new STSClient({ endpoint, region, credentials: localCredentials(), maxAttempts: 2 });
+  try {
+    const { Account } = await sts.send(new GetCallerIdentityCommand({}));
+    if (Account) return { accountId: Account, source: 'sts' };
+    return { accountId: emulatorAccountId, source: 'default', why: 'GetCallerIdentity named no account' };
+  } catch (error) {
+    return { accountId: emulatorAccountId, source: 'default', why: (error as Error).message };
+  } finally {
+    sts.destroy();
+  }
 };

@@ -6,15 +6,32 @@ import {
   PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import type { LocalClients } from './clients';
-import type { BucketNotificationSpec, TableSpec, Topology } from './template/types';
+import { standInQueueName, standInSubscriptionAttributes } from './lambda/sns-event';
+import { functionNameOf } from './template/lambda';
+import type { BucketNotificationSpec, SubscriptionSpec, TableSpec, Topology } from './template/types';
+
+/** An SNS subscription with protocol lambda, delivered through a queue of the runtime's own. */
+export interface LambdaSubscription {
+  readonly subscription: SubscriptionSpec;
+  readonly functionName: string;
+  readonly queueUrl: string;
+  /** The stand-in queue's subscription: what the event's EventSubscriptionArn says. */
+  readonly subscriptionArn: string;
+}
 
 export interface ProvisionResult {
   /** Queue URL by queue ARN, as the endpoint answered it (external endpoints build their own). */
   readonly queueUrls: ReadonlyMap<string, string>;
   /** Tables whose TTL the endpoint could not switch on (dynalite has no UpdateTimeToLive). */
   readonly tablesWithoutTtl: readonly string[];
+  readonly lambdaSubscriptions: readonly LambdaSubscription[];
   readonly warnings: readonly string[];
 }
 
@@ -122,6 +139,8 @@ export const provision = async (
 
   const queueArns = new Set(topology.queues.map((queue) => queue.arn));
   for (const subscription of topology.subscriptions) {
+    // Delivered through a stand-in queue instead (provisionLambdaSubscriptions).
+    if (subscription.protocol === 'lambda') continue;
     // An emulator may accept a subscription to a queue that does not exist and drop its messages.
     if (subscription.protocol === 'sqs' && !queueArns.has(subscription.endpoint)) {
       warnings.push(
@@ -179,7 +198,52 @@ export const provision = async (
       );
     }
   }
-  return { queueUrls, tablesWithoutTtl, warnings };
+  const lambdaSubscriptions = await provisionLambdaSubscriptions(topology, clients, warnings);
+  return { queueUrls, tablesWithoutTtl, lambdaSubscriptions, warnings };
+};
+
+/**
+ * No emulator invokes a function for an SNS subscription: each lambda subscription to a function of
+ * the stack gets a queue subscribed in its place (see lambda/sns-event.ts), which the runtime polls.
+ * Creating and subscribing are idempotent, so a process that skips provisioning runs this too.
+ */
+export const provisionLambdaSubscriptions = async (
+  topology: Topology,
+  clients: LocalClients,
+  warnings: string[],
+): Promise<LambdaSubscription[]> => {
+  const functions = new Set(topology.functions.map((fn) => fn.name));
+  const delivered: LambdaSubscription[] = [];
+  for (const subscription of topology.subscriptions.filter((entry) => entry.protocol === 'lambda')) {
+    const functionName = functionNameOf(subscription.endpoint);
+    if (!functions.has(functionName)) {
+      warnings.push(
+        `Subscription ${subscription.logicalId} invokes ${subscription.endpoint}, which is not in the stack; nothing is delivered to it locally`,
+      );
+      continue;
+    }
+    const QueueName = standInQueueName(topology.stackName, subscription);
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName }));
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const { SubscriptionArn } = await clients.sns.send(
+      new SubscribeCommand({
+        TopicArn: subscription.topicArn,
+        Protocol: 'sqs',
+        Endpoint: Attributes?.QueueArn,
+        Attributes: standInSubscriptionAttributes(subscription),
+        ReturnSubscriptionArn: true,
+      }),
+    );
+    delivered.push({
+      subscription,
+      functionName,
+      queueUrl: QueueUrl ?? '',
+      subscriptionArn: SubscriptionArn ?? `${subscription.topicArn}:${subscription.logicalId}`,
+    });
+  }
+  return delivered;
 };
 
 /** The queue URLs of a topology that another process has already created on the endpoint. */
@@ -189,5 +253,7 @@ export const findQueues = async (topology: Topology, clients: LocalClients): Pro
     const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }));
     queueUrls.set(queue.arn, QueueUrl ?? queue.url);
   }
-  return { queueUrls, tablesWithoutTtl: [], warnings: [] };
+  const warnings: string[] = [];
+  const lambdaSubscriptions = await provisionLambdaSubscriptions(topology, clients, warnings);
+  return { queueUrls, tablesWithoutTtl: [], lambdaSubscriptions, warnings };
 };

@@ -1,11 +1,13 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lambdas/shared/faults';
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
-import { createLocalClients, emulatorCredentials, type LocalClients } from './clients';
+import { createLocalClients, emulatorCredentials, endpointAccountId, type LocalClients } from './clients';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
-import { createFunctionHost, type EmfDocument, type FunctionHost } from './lambda/host';
+import { createFunctionHost, type EmfDocument, type FunctionError, type FunctionHost } from './lambda/host';
 import { createNotifier, type Notifier } from './notifications';
 import { findQueues, provision } from './provision';
+import { startSnsDeliveries } from './sns-deliveries';
+import { whyNotRunnable } from './template/lambda';
 import { readTopology } from './template/topology';
 import type { EventSourceMappingSpec, FunctionSpec, QueueSpec, Topology } from './template/types';
 
@@ -20,6 +22,7 @@ export interface LocalPipelineOptions {
   readonly port?: number;
   readonly host?: string;
   readonly region?: string;
+  /** Default: the endpoint's own, from STS GetCallerIdentity. */
   readonly accountId?: string;
   /**
    * Upper bound on concurrent invocations per event source mapping, over its MaximumConcurrency.
@@ -43,6 +46,8 @@ export interface LocalPipelineOptions {
   readonly adjustMapping?: (mapping: EventSourceMappingSpec, fn: FunctionSpec) => EventSourceMappingSpec;
   /** Experiments only: extra variables for one function. */
   readonly functionEnvironment?: (fn: FunctionSpec) => Readonly<Record<string, string>> | undefined;
+  /** Delays before each retry of a failed SNS-to-Lambda delivery; Lambda's 1 and 2 minutes by default. */
+  readonly asyncRetryDelaysMs?: readonly number[];
   /** How long an idle execution environment is kept warm. */
   readonly idleTimeoutMs?: number;
   readonly onLog?: (line: string, functionName: string) => void;
@@ -77,6 +82,8 @@ export interface ConsumerStatus {
   readonly dlqDepth: number;
   /** Sums of the EMF metrics the function printed, by metric name. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** The function's last invocation that failed as a whole (threw, timed out, crashed, init failed). */
+  readonly lastError?: FunctionError;
 }
 
 export interface LocalPipeline {
@@ -123,6 +130,17 @@ const sumMetrics = (into: Map<string, Record<string, number>>, emf: EmfDocument,
   }
 };
 
+/** The endpoint's own account, or LocalStack's default (with a warning) when it cannot say. */
+const accountOf = async (endpoint: string, region: string, warn: (message: string) => void) => {
+  const answer = await endpointAccountId(endpoint, region);
+  if (answer.source === 'default') {
+    warn(
+      `${endpoint} did not answer STS GetCallerIdentity (${answer.why}); using account ${answer.accountId}`,
+    );
+  }
+  return answer.accountId;
+};
+
 /**
  * Brings a synthesized stack up locally: reads its template, creates its resources on the
  * embedded backend (or an external endpoint), delivers S3 notifications, and runs every Lambda
@@ -155,10 +173,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
   });
 
   try {
+    const accountId = options.accountId ?? (await accountOf(endpoint, region, warn));
     const topology = readTopology({
       cloudAssemblyDir: options.cloudAssemblyDir,
       stackName: options.stackName,
-      naming: { region, accountId: options.accountId ?? '000000000000', partition: 'aws', endpoint },
+      naming: { region, accountId, partition: 'aws', endpoint },
     });
     for (const warning of topology.warnings) warn(warning);
 
@@ -222,8 +241,8 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       if (!mapping.enabled) continue;
       if (fn === undefined || queue === undefined) {
         warn(`Event source ${mapping.logicalId} joins resources outside the stack; it is not run`);
-      } else if (fn.assetDir === undefined) {
-        warn(`Function ${fn.name} has inline code; only bundled assets run locally`);
+      } else if (whyNotRunnable(fn) !== undefined) {
+        warn(`Function ${fn.name} does not run locally: ${whyNotRunnable(fn)}`);
       } else {
         runnable.push({ mapping: options.adjustMapping?.(mapping, fn) ?? mapping, fn, queue });
       }
@@ -231,24 +250,27 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
 
     const metricSums = new Map<string, Record<string, number>>();
     const hosts = new Map<string, FunctionHost>();
+    const hostFor = (fn: FunctionSpec, environments: number): FunctionHost => {
+      const existing = hosts.get(fn.name);
+      if (existing) return existing;
+      const created = createFunctionHost(fn, {
+        environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
+        maxEnvironments: environments,
+        idleTimeoutMs: options.idleTimeoutMs,
+        onLog: options.onLog,
+        onMetrics: (emf, name) => {
+          sumMetrics(metricSums, emf, name);
+          options.onMetrics?.(emf, name);
+        },
+      });
+      hosts.set(fn.name, created);
+      return created;
+    };
     for (const { fn } of runnable) {
-      if (hosts.has(fn.name)) continue;
       const environments = runnable
         .filter((entry) => entry.fn.name === fn.name)
         .reduce((sum, entry) => sum + concurrencyOf(entry.mapping), 0);
-      hosts.set(
-        fn.name,
-        createFunctionHost(fn, {
-          environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
-          maxEnvironments: environments,
-          idleTimeoutMs: options.idleTimeoutMs,
-          onLog: options.onLog,
-          onMetrics: (emf, name) => {
-            sumMetrics(metricSums, emf, name);
-            options.onMetrics?.(emf, name);
-          },
-        }),
-      );
+      hostFor(fn, environments);
     }
     stopping.push(async () => {
       await Promise.all([...hosts.values()].map((host) => host.stop()));
@@ -273,6 +295,24 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       await Promise.all(pollers.map(({ poller }) => poller.stop()));
     });
     for (const { poller } of pollers) poller.start();
+
+    const snsDeliveries = startSnsDeliveries({
+      subscriptions: options.backendOnly ? [] : provisioned.lambdaSubscriptions,
+      functions: functionsByName,
+      queueUrlOf: (arn) => queuesByArn.get(arn)?.url,
+      hostFor,
+      sqs: clients.sqs,
+      concurrency: Math.max(
+        1,
+        Math.min(defaultMappingConcurrency, options.maxConcurrency ?? Number.POSITIVE_INFINITY),
+      ),
+      retryDelaysMs: options.asyncRetryDelaysMs,
+      warn,
+      onError: options.onError,
+    });
+    stopping.push(async () => {
+      await Promise.all(snsDeliveries.map((delivery) => delivery.stop()));
+    });
 
     const depth = async (queue: QueueSpec | undefined) => {
       if (queue === undefined) return { visible: 0, notVisible: 0 };
@@ -322,6 +362,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
               notVisible: source.notVisible,
               dlqDepth: dead.visible + dead.notVisible,
               metrics: { ...metricSums.get(fn.name) },
+              ...(hosted.lastError ? { lastError: hosted.lastError } : {}),
             };
           }),
         );

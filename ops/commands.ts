@@ -10,21 +10,25 @@ import {
   formatRedrive,
   formatReprocess,
   formatStatus,
+  formatUnreadable,
 } from './format';
 import { imageReport } from './image';
 import { type RedriveResult, redrive } from './redrive';
 import { reprocess } from './reprocess';
 import { pipelineStatus } from './status';
 import { awsTarget, defaultStackName, endpointTarget, type Target } from './target';
+import { listUnreadable } from './unreadable';
 
 export const usage = `Usage: image-fanout <command> [options]      (in this repository: npm run ops -- <command>)
 
 Commands
   status                            per consumer: messages waiting, in flight, delayed, in the DLQ,
-                                    age of the oldest message
+                                    unreadable, age of the oldest message
   dlq list <consumer|all>           DLQ messages: the image each concerns and why it failed
   dlq show <consumer> <messageId>   one DLQ message in full
   dlq redrive <consumer|all>        move DLQ messages back to their queue
+  unreadable list <consumer|all>    messages a consumer could not read as an S3 event (recorded and
+                                    acknowledged, never retried): why, and the start of the body
   reprocess <key>                   have consumers redo an upload (default: all four)
   image <key>                       where an upload stands: each consumer's record, failures, thumbnails
 
@@ -40,7 +44,7 @@ Where
 
 Options
   --json                machine-readable output
-  --limit <n>           dlq list: messages per consumer (default 100);
+  --limit <n>           dlq list: messages per consumer (default 100); unreadable list: messages (100);
                         dlq redrive: move at most n (with the receive/send/delete loop)
   --consumers <a,b>     reprocess: which consumers (default all)
   --bucket <name>       reprocess, image: the bucket of <key> (default the uploads bucket)
@@ -146,7 +150,7 @@ export const runCommand = async (argv: readonly string[], context: CommandContex
 
   // Checked before anything is asked of the target.
   const sub = rest[0];
-  if (!['status', 'dlq', 'reprocess', 'image'].includes(command)) {
+  if (!['status', 'dlq', 'reprocess', 'image', 'unreadable'].includes(command)) {
     throw new UsageError(`Unknown command "${command}"`);
   }
   if (command === 'status') needs(0, 'status');
@@ -163,6 +167,11 @@ export const runCommand = async (argv: readonly string[], context: CommandContex
       throw new UsageError(`dlq: unknown subcommand "${sub ?? ''}"; list, show or redrive`);
     }
   }
+  if (command === 'unreadable') {
+    if (sub !== 'list') throw new UsageError(`unreadable: unknown subcommand "${sub ?? ''}"; list`);
+    needs(2, 'unreadable list <consumer|all>');
+    consumersOf(rest[1], 'unreadable list', true);
+  }
   const limit = positiveInteger('limit', options.limit);
   const reprocessConsumers =
     command === 'reprocess' ? consumersOf(options.consumers ?? 'all', '--consumers', true) : [];
@@ -171,6 +180,11 @@ export const runCommand = async (argv: readonly string[], context: CommandContex
   try {
     if (command === 'status') {
       show(await pipelineStatus(target), formatStatus);
+    } else if (command === 'unreadable') {
+      show(
+        await listUnreadable(target, consumersOf(rest[1], 'unreadable list', true), { limit }),
+        formatUnreadable,
+      );
     } else if (command === 'image') {
       show(await imageReport(target, rest[0] as string, { bucket: options.bucket }), formatImage);
     } else if (command === 'reprocess') {

@@ -4,6 +4,7 @@ import type { ImageReport } from './image';
 import type { RedriveResult } from './redrive';
 import type { ReprocessResult } from './reprocess';
 import type { PipelineStatus } from './status';
+import type { UnreadableListing } from './unreadable';
 
 /** Columns padded to their widest cell; numbers right-aligned. */
 export const table = (headers: readonly string[], rows: readonly (readonly string[])[]): string => {
@@ -38,6 +39,7 @@ export const formatStatus = (status: PipelineStatus): string => {
     String(consumer.inFlight),
     String(consumer.delayed),
     String(consumer.deadLetters),
+    String(consumer.unreadable),
     consumer.oldestMessageAgeSeconds === null ? '-' : duration(consumer.oldestMessageAgeSeconds),
   ]);
   const note =
@@ -47,9 +49,34 @@ export const formatStatus = (status: PipelineStatus): string => {
   return [
     status.target,
     '',
-    table(['consumer', 'waiting', 'in flight', 'delayed', 'DLQ', 'oldest'], rows),
+    table(['consumer', 'waiting', 'in flight', 'delayed', 'DLQ', 'unreadable', 'oldest'], rows),
     '',
     note,
+    ...(status.consumers.some((consumer) => consumer.unreadable > 0)
+      ? ['unreadable: messages recorded and acknowledged without work; `unreadable list all` shows them']
+      : []),
+  ].join('\n');
+};
+
+const bodyExcerptChars = 200;
+
+/** The body on one line, cut short: enough to recognise what sent it. */
+const excerpt = (body: string): string => {
+  const line = body.replace(/\s+/g, ' ').trim();
+  return line.length > bodyExcerptChars ? `${line.slice(0, bodyExcerptChars - 3)}...` : line;
+};
+
+export const formatUnreadable = (listing: UnreadableListing): string => {
+  const count = `${listing.messages.length}${listing.more ? '+' : ''}`;
+  const head = `${listing.consumers.join(', ')}: ${count} unreadable message${listing.messages.length === 1 ? '' : 's'} (recorded and acknowledged, never retried)`;
+  return [
+    head,
+    ...listing.messages.flatMap((message) => [
+      '',
+      `${message.messageId}  ${message.consumer}  received ${message.receivedAt}`,
+      `  reason   ${message.reasonCode}: ${message.reason}`,
+      `  body     ${excerpt(message.body)}`,
+    ]),
   ].join('\n');
 };
 

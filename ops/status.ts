@@ -2,6 +2,7 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
 import type { Target } from './target';
+import { unreadableCounts } from './unreadable';
 
 export interface ConsumerStatus {
   readonly consumer: ConsumerName;
@@ -12,6 +13,8 @@ export interface ConsumerStatus {
   readonly delayed: number;
   /** Every message in the DLQ, listed or not. */
   readonly deadLetters: number;
+  /** Messages it could not read as an S3 event: recorded and acknowledged, never retried. */
+  readonly unreadable: number;
   /** CloudWatch's latest ApproximateAgeOfOldestMessage; null when there is no datapoint or no CloudWatch. */
   readonly oldestMessageAgeSeconds: number | null;
 }
@@ -88,7 +91,7 @@ const oldestMessageAges = async (
 
 /** Where every consumer's queue and DLQ stand. */
 export const pipelineStatus = async (target: Target, now = new Date()): Promise<PipelineStatus> => {
-  const [counts, ages] = await Promise.all([
+  const [counts, ages, unreadable] = await Promise.all([
     Promise.all(
       consumerNames.map(async (consumer) => {
         const { queueUrl, deadLetterQueueUrl } = target.consumers[consumer];
@@ -100,6 +103,7 @@ export const pipelineStatus = async (target: Target, now = new Date()): Promise<
       }),
     ),
     oldestMessageAges(target, consumerNames, now),
+    unreadableCounts(target),
   ]);
   return {
     target: target.description,
@@ -110,6 +114,7 @@ export const pipelineStatus = async (target: Target, now = new Date()): Promise<
       consumer,
       ...source,
       deadLetters: dead.visible + dead.inFlight + dead.delayed,
+      unreadable: unreadable[consumer],
       oldestMessageAgeSeconds: ages.get(consumer) ?? null,
     })),
   };

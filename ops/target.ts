@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
-import { createLocalClients } from '../local/clients';
+import { createLocalClients, endpointAccountId } from '../local/clients';
 import { readTopology } from '../local/template/topology';
 import { OpsError } from './errors';
 
@@ -106,6 +106,7 @@ const queueName = (url: string) => url.replace(/\/+$/, '').split('/').pop() ?? u
  * them; queue URLs asked of the endpoint, since each emulator spells its own.
  */
 export const endpointTarget = async (options: EndpointTargetOptions): Promise<Target> => {
+  const { accountId } = await endpointAccountId(options.endpoint, options.region);
   let topology: ReturnType<typeof readTopology>;
   try {
     topology = readTopology({
@@ -113,7 +114,7 @@ export const endpointTarget = async (options: EndpointTargetOptions): Promise<Ta
       stackName: options.stackName,
       naming: {
         region: options.region,
-        accountId: '000000000000',
+        accountId,
         partition: 'aws',
         endpoint: options.endpoint,
       },

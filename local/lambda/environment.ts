@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { delimiter } from 'node:path';
 import type { FunctionSpec } from '../template/types';
 
 const taskRootInLambda = '/var/task';
@@ -46,12 +47,14 @@ function regionOf(arn: string): string | undefined {
  * The variables one environment starts with: the function's own, then Lambda's reserved ones (which
  * a template cannot set), then the host's extras (endpoint, credentials), which win over both.
  * Nothing is inherited from the host process apart from PATH, which child processes need.
+ * `sdkNodeModules` stands for Lambda's /var/runtime/node_modules on NODE_PATH (see aws-sdk.ts).
  */
 export function lambdaEnvironment(
   spec: FunctionSpec,
   assetDir: string,
   logStreamName: string,
   extra: Readonly<Record<string, string>> = {},
+  sdkNodeModules?: string,
 ): Record<string, string> {
   const region = regionOf(spec.arn);
   const reserved: Record<string, string> = {
@@ -70,6 +73,7 @@ export function lambdaEnvironment(
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
     ...(spec.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
+    ...(sdkNodeModules ? { NODE_PATH: [sdkNodeModules, assetDir].join(delimiter) } : {}),
   };
   const merged = { ...spec.environment, ...reserved, ...extra };
   return Object.fromEntries(

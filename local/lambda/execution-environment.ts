@@ -20,6 +20,11 @@ export type RunResult =
   | { readonly kind: 'failure'; readonly error: ErrorShape; readonly durationMs: number }
   | { readonly kind: 'timeout'; readonly durationMs: number };
 
+const measured = (signal: WorkerMessage): number | undefined =>
+  signal.type === 'response' || signal.type === 'failure' || signal.type === 'ready'
+    ? signal.memoryUsedMb
+    : undefined;
+
 export interface EnvironmentOptions {
   readonly source: string;
   readonly config: WorkerConfig;
@@ -89,7 +94,9 @@ export class ExecutionEnvironment {
   private lastError: ErrorLike | undefined;
   private terminationReason: ErrorShape | undefined;
   private terminated: Promise<void> | undefined;
-  private pendingMarkers = 0;
+  /** The init's error lines end with markers too (see worker.ts). */
+  private pendingMarkers = 2;
+  private maxMemoryMb = 0;
   private markersDone: (() => void) | undefined;
   private reapTimer: NodeJS.Timeout | undefined;
   private alive = true;
@@ -122,6 +129,11 @@ export class ExecutionEnvironment {
     return this.alive && this.terminated === undefined;
   }
 
+  /** The most this environment has used so far (see worker.ts for what a worker can measure). */
+  get maxMemoryUsedMb(): number {
+    return this.maxMemoryMb;
+  }
+
   /** Runs one invocation; on a timeout the environment is terminated, as Lambda discards it. */
   async run(requestId: string, payload: string, timeoutMs: number): Promise<RunResult> {
     const started = performance.now();
@@ -131,6 +143,8 @@ export class ExecutionEnvironment {
     this.worker.postMessage(request);
     const signal = await next;
     const durationMs = performance.now() - started;
+    const memory = signal && signal.type !== 'exit' ? measured(signal) : undefined;
+    if (memory !== undefined) this.maxMemoryMb = Math.max(this.maxMemoryMb, memory);
     if (signal === undefined) {
       void this.terminate();
       return { kind: 'timeout', durationMs };
@@ -173,7 +187,12 @@ export class ExecutionEnvironment {
   private async awaitInit(started: number): Promise<InitResult> {
     const signal = await this.nextSignal(this.options.initTimeoutMs);
     const durationMs = performance.now() - started;
-    if (signal?.type === 'ready') return { ok: true, initDurationMs: signal.initDurationMs };
+    if (signal?.type === 'ready') {
+      this.maxMemoryMb = Math.max(this.maxMemoryMb, signal.memoryUsedMb);
+      return { ok: true, initDurationMs: signal.initDurationMs };
+    }
+    // The runtime's error line comes first, as in Lambda's log.
+    if (signal?.type === 'init-error') await this.logsFlushed();
     void this.terminate();
     if (signal === undefined) {
       const seconds = this.options.initTimeoutMs / 1000;

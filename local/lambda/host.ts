@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionSpec } from '../template/types';
+import { providedSdk, runtimeIncludesSdkV3 } from './aws-sdk';
 import { workerSource } from './bootstrap';
 import {
   heapLimitMb,
@@ -11,10 +12,18 @@ import {
 import { ExecutionEnvironment } from './execution-environment';
 import { parseEmf } from './log-lines';
 import { preloadNativeModules } from './native';
-import type { FunctionHost, FunctionHostOptions, FunctionHostStats, InvokeOutcome } from './types';
+import { createPlatformLog, timeoutErrorType } from './platform-log';
+import type {
+  FunctionError,
+  FunctionHost,
+  FunctionHostOptions,
+  FunctionHostStats,
+  InvokeOutcome,
+} from './types';
 
 export type {
   EmfDocument,
+  FunctionError,
   FunctionHost,
   FunctionHostOptions,
   FunctionHostStats,
@@ -23,7 +32,7 @@ export type {
 
 const defaultIdleTimeoutMs = 60_000;
 /** Lambda's init phase limit for on-demand functions. */
-const lambdaInitLimitMs = 10_000;
+export const lambdaInitLimitMs = 10_000;
 const hostStopped = { errorType: 'Runtime.HostStopped', errorMessage: 'The function host was stopped' };
 
 interface Lease {
@@ -37,8 +46,21 @@ interface Waiter {
 }
 
 function assetDirOf(spec: FunctionSpec): string {
-  if (!spec.assetDir) throw new Error(`${spec.name} has inline code; only asset bundles can run locally`);
+  if (!spec.assetDir) {
+    const where = spec.codeElsewhere ?? 'its code is not in the cloud assembly';
+    throw new Error(`${spec.name} cannot run locally: ${where}`);
+  }
   return spec.assetDir;
+}
+
+/** What the status line shows of a failed invocation. */
+function functionError(outcome: InvokeOutcome): FunctionError | undefined {
+  if (outcome.status === 'ok') return undefined;
+  const at = new Date().toISOString();
+  if (outcome.status === 'timeout') {
+    return { errorType: timeoutErrorType, errorMessage: outcome.errorMessage, at };
+  }
+  return { errorType: outcome.errorType, errorMessage: outcome.errorMessage, at };
 }
 
 /**
@@ -51,6 +73,7 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
   if (!(options.maxEnvironments >= 1)) throw new Error('maxEnvironments must be at least 1');
   const source = workerSource();
   preloadNativeModules(assetDir);
+  const sdkNodeModules = runtimeIncludesSdkV3(spec.runtime) ? providedSdk().nodeModules : undefined;
 
   const timeoutMs = spec.timeoutSeconds * 1000;
   const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
@@ -59,6 +82,7 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
   const waiting: Waiter[] = [];
   const closing = new Set<Promise<void>>();
   const counters = { busy: 0, coldStarts: 0, invocations: 0, timeouts: 0, errors: 0 };
+  let lastError: FunctionError | undefined;
   let stopped = false;
 
   function onLine(line: string): void {
@@ -66,6 +90,13 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
     if (emf) options.onMetrics?.(emf, spec.name);
     else options.onLog?.(line, spec.name);
   }
+
+  const platformLog = createPlatformLog({
+    format: spec.logFormat,
+    memorySizeMb: spec.memorySize,
+    timeoutSeconds: spec.timeoutSeconds,
+    write: (line) => options.onLog?.(line, spec.name),
+  });
 
   function spawn(): Lease {
     const logStreamName = newLogStreamName();
@@ -80,10 +111,12 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
         memoryLimitInMB: String(spec.memorySize),
         logGroupName: logGroupName(spec.name),
         logStreamName,
+        logFormat: spec.logFormat,
+        ...(sdkNodeModules === undefined ? {} : { sdkNodeModules }),
         callbackHandlers: supportsCallbackHandlers(spec.runtime),
         endMarker: `\u0000lambda-host:${randomUUID()}`,
       },
-      env: lambdaEnvironment(spec, assetDir, logStreamName, options.environment),
+      env: lambdaEnvironment(spec, assetDir, logStreamName, options.environment, sdkNodeModules),
       heapLimitMb: heapLimitMb(spec.memorySize),
       // An init past Lambda's limit is retried there inside the invocation, under its timeout.
       initTimeoutMs: lambdaInitLimitMs + timeoutMs,
@@ -137,6 +170,8 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
     if (coldStart) {
       const init = await environment.initialised;
       if (!init.ok) {
+        platformLog.initFailed(init.durationMs, init.timedOut ? 'timeout' : 'error', init.error.errorType);
+        platformLog.start(requestId);
         const base = { requestId, coldStart, durationMs: init.durationMs };
         return init.timedOut
           ? { ...base, status: 'timeout', errorMessage: init.error.errorMessage }
@@ -144,6 +179,7 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
       }
       initDurationMs = init.initDurationMs;
     }
+    platformLog.start(requestId);
     const run = await environment.run(requestId, payload, timeoutMs);
     const base = {
       requestId,
@@ -160,7 +196,7 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
         return {
           ...base,
           status: 'timeout',
-          errorMessage: `Task timed out after ${spec.timeoutSeconds} seconds`,
+          errorMessage: `Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`,
         };
     }
   }
@@ -178,8 +214,10 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
       if (lease.cold) counters.coldStarts += 1;
       try {
         const outcome = await runOn(lease, randomUUID(), payload);
+        platformLog.finish(outcome, lease.environment.maxMemoryUsedMb);
         if (outcome.status === 'error') counters.errors += 1;
         if (outcome.status === 'timeout') counters.timeouts += 1;
+        lastError = functionError(outcome) ?? lastError;
         return outcome;
       } finally {
         counters.busy -= 1;
@@ -188,7 +226,12 @@ export function createFunctionHost(spec: FunctionSpec, options: FunctionHostOpti
     },
 
     stats(): FunctionHostStats {
-      return { ...counters, environments: all.size, queued: waiting.length };
+      return {
+        ...counters,
+        environments: all.size,
+        queued: waiting.length,
+        ...(lastError === undefined ? {} : { lastError }),
+      };
     },
 
     async stop(): Promise<void> {

@@ -14,6 +14,10 @@ export interface WorkerConfig {
   readonly memoryLimitInMB: string;
   readonly logGroupName: string;
   readonly logStreamName: string;
+  /** The runtime-provided AWS SDK (see aws-sdk.ts); unset for runtimes without SDK v3. */
+  readonly sdkNodeModules?: string;
+  /** "JSON" or "Text": how the runtime writes its own error lines (LoggingConfig.LogFormat). */
+  readonly logFormat: string;
   /** False from nodejs24.x on, whose runtime refuses handlers that take a callback. */
   readonly callbackHandlers: boolean;
   /**
@@ -38,17 +42,19 @@ export interface InvokeRequest {
 }
 
 export type WorkerMessage =
-  | { readonly type: 'ready'; readonly initDurationMs: number }
+  | { readonly type: 'ready'; readonly initDurationMs: number; readonly memoryUsedMb: number }
   | { readonly type: 'init-error'; readonly error: ErrorShape }
   | {
       readonly type: 'response';
       readonly requestId: string;
       readonly payload: string;
       readonly durationMs: number;
+      readonly memoryUsedMb: number;
     }
   | {
       readonly type: 'failure';
       readonly requestId: string;
       readonly error: ErrorShape;
       readonly durationMs: number;
+      readonly memoryUsedMb: number;
     };

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { registerSdkFallback } from './esm-sdk-fallback';
 
 export type LambdaCallback = (error?: unknown, result?: unknown) => void;
 export type LambdaHandler = (event: unknown, context: object, callback: LambdaCallback) => unknown;
@@ -18,7 +19,8 @@ export class RuntimeError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = errorType;
+    // Not an own enumerable field: the runtime's error classes carry their name on the prototype.
+    Object.defineProperty(this, 'name', { value: errorType, enumerable: false, configurable: true });
   }
 }
 
@@ -34,11 +36,15 @@ function errorCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }
 
-async function importFile(file: string): Promise<unknown> {
-  return import(pathToFileURL(file).href);
-}
-
-async function loadModule(taskRoot: string, modulePath: string): Promise<unknown> {
+async function loadModule(
+  taskRoot: string,
+  modulePath: string,
+  sdkNodeModules: string | undefined,
+): Promise<unknown> {
+  const importFile = (file: string): Promise<unknown> => {
+    if (sdkNodeModules !== undefined) registerSdkFallback(sdkNodeModules);
+    return import(pathToFileURL(file).href);
+  };
   const base = join(taskRoot, modulePath);
   const require = createRequire(join(taskRoot, 'index.js'));
   if (existsSync(`${base}.js`)) {
@@ -72,11 +78,15 @@ function isLambdaHandler(value: unknown): value is LambdaHandler {
   return typeof value === 'function';
 }
 
-export async function loadHandler(taskRoot: string, handler: string): Promise<LambdaHandler> {
+export async function loadHandler(
+  taskRoot: string,
+  handler: string,
+  sdkNodeModules?: string,
+): Promise<LambdaHandler> {
   const { modulePath, exportPath } = splitHandler(handler);
   let found: unknown;
   try {
-    found = await loadModule(taskRoot, modulePath);
+    found = await loadModule(taskRoot, modulePath, sdkNodeModules);
   } catch (error) {
     throw classifyLoadError(error);
   }

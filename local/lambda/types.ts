@@ -24,7 +24,7 @@ export type InvokeOutcome =
     })
   | (OutcomeBase & {
       readonly status: 'timeout';
-      /** "Task timed out after N seconds", as Lambda reports it. */
+      /** "Task timed out after N.NN seconds", as Lambda reports it. */
       readonly errorMessage: string;
     });
 
@@ -41,9 +41,20 @@ export interface FunctionHostOptions {
   readonly maxEnvironments: number;
   /** An environment idle this long is discarded. Default 60 s. */
   readonly idleTimeoutMs?: number;
-  /** Every line the function prints (stdout and stderr) that is not an EMF document. */
+  /**
+   * Every line the function prints (stdout and stderr) that is not an EMF document, the runtime's
+   * error lines, and Lambda's own START/END/REPORT lines (see platform-log.ts).
+   */
   readonly onLog?: (line: string, functionName: string) => void;
   readonly onMetrics?: (emf: EmfDocument, functionName: string) => void;
+}
+
+/** The last invocation that failed as a whole: thrown, timed out, crashed or failed to initialise. */
+export interface FunctionError {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  /** ISO time it was reported. */
+  readonly at: string;
 }
 
 export interface FunctionHostStats {
@@ -56,6 +67,7 @@ export interface FunctionHostStats {
   readonly invocations: number;
   readonly timeouts: number;
   readonly errors: number;
+  readonly lastError?: FunctionError;
 }
 
 export interface FunctionHost {

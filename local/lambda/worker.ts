@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ErrorShape, InvokeRequest, WorkerConfig, WorkerMessage } from './protocol';
 import { type LambdaCallback, type LambdaHandler, loadHandler, RuntimeError } from './resolve-handler';
+import { type RuntimeErrorLabel, runtimeErrorLabels, runtimeErrorLine } from './runtime-log';
 
 /** Lambda's limit on a synchronous invocation's response. */
 const maxResponseBytes = 6_291_556;
@@ -87,6 +88,17 @@ function serialise(result: unknown): string {
   return text;
 }
 
+/** This environment's V8 heap and off-heap memory: the part of Lambda's "Max Memory Used" a worker can see. */
+function memoryUsedMb(): number {
+  const { heapTotal, external } = process.memoryUsage();
+  return Math.ceil((heapTotal + external) / (1024 * 1024));
+}
+
+/** The runtime's own error line, written where the function's output goes, as on Lambda. */
+function logError(requestId: string | undefined, label: RuntimeErrorLabel, thrown: unknown): void {
+  process.stdout.write(`${runtimeErrorLine(config.logFormat, requestId, label, thrown)}\n`);
+}
+
 /** Marks the end of this invocation's output on both streams, then answers. */
 function finish(message: WorkerMessage): void {
   process.stdout.write(`${config.endMarker}\n`);
@@ -100,13 +112,17 @@ async function invoke(handler: LambdaHandler, request: InvokeRequest): Promise<v
   try {
     const result = await callHandler(handler, JSON.parse(request.payload), createContext(request));
     const payload = serialise(result);
-    finish({ type: 'response', requestId, payload, durationMs: performance.now() - started });
+    const durationMs = performance.now() - started;
+    finish({ type: 'response', requestId, payload, durationMs, memoryUsedMb: memoryUsedMb() });
   } catch (error) {
+    const durationMs = performance.now() - started;
+    logError(requestId, runtimeErrorLabels.invoke, error);
     finish({
       type: 'failure',
       requestId,
       error: toErrorShape(error),
-      durationMs: performance.now() - started,
+      durationMs,
+      memoryUsedMb: memoryUsedMb(),
     });
   }
 }
@@ -115,7 +131,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   let handler: LambdaHandler;
   try {
-    handler = await loadHandler(config.taskRoot, config.handler);
+    handler = await loadHandler(config.taskRoot, config.handler, config.sdkNodeModules);
     if (!config.callbackHandlers && handler.length >= 3) {
       throw new RuntimeError(
         'Runtime.CallbackHandlerDeprecated',
@@ -123,11 +139,12 @@ async function main(): Promise<void> {
       );
     }
   } catch (error) {
-    post({ type: 'init-error', error: toErrorShape(error) });
+    logError(undefined, runtimeErrorLabels.init, error);
+    finish({ type: 'init-error', error: toErrorShape(error) });
     return;
   }
   parentPort?.on('message', (request: InvokeRequest) => void invoke(handler, request));
-  post({ type: 'ready', initDurationMs: performance.now() - started });
+  post({ type: 'ready', initDurationMs: performance.now() - started, memoryUsedMb: memoryUsedMb() });
 }
 
 void main();

@@ -1,6 +1,6 @@
-/** Finds a stack's template in a CDK cloud assembly (cdk.out) through its manifest.json. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** Finds a stack's template and its file assets in a CDK cloud assembly (cdk.out) through its manifest.json. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type CfnTemplate, isRecord } from './cfn';
 
 export interface StackArtifact {
@@ -13,6 +13,8 @@ export interface StackArtifact {
   readonly templateFile: string;
   /** The directory asset paths in the template's metadata are relative to. */
   readonly assemblyDir: string;
+  /** The stack's asset manifest (`<stack>.assets.json`), when the assembly has one. */
+  readonly assetManifestFile?: string;
 }
 
 const readJson = (file: string, what: string): unknown => {
@@ -31,6 +33,22 @@ const readJson = (file: string, what: string): unknown => {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
+/** The file of the asset manifest a stack depends on (the artifact of type cdk:asset-manifest). */
+const assetManifestOf = (
+  artifacts: Readonly<Record<string, unknown>>,
+  stack: Readonly<Record<string, unknown>>,
+  assemblyDir: string,
+): string | undefined => {
+  const dependencies = Array.isArray(stack.dependencies) ? stack.dependencies : [];
+  for (const id of dependencies) {
+    const dependency = typeof id === 'string' ? artifacts[id] : undefined;
+    if (!isRecord(dependency) || dependency.type !== 'cdk:asset-manifest') continue;
+    const file = isRecord(dependency.properties) ? text(dependency.properties.file) : undefined;
+    if (file) return join(assemblyDir, file);
+  }
+  return undefined;
+};
+
 /** Every stack artifact of the assembly, including those of nested assemblies (CDK stages). */
 export const listStacks = (assemblyDir: string): StackArtifact[] => {
   const manifest = readJson(join(assemblyDir, 'manifest.json'), 'cloud assembly manifest');
@@ -47,6 +65,7 @@ export const listStacks = (assemblyDir: string): StackArtifact[] => {
     if (!templateFile)
       throw new Error(`Stack artifact ${artifactId} in ${assemblyDir} names no templateFile`);
     const stackName = text(properties.stackName) ?? artifactId;
+    const assetManifestFile = assetManifestOf(artifacts, artifact, assemblyDir);
     return [
       {
         artifactId,
@@ -54,6 +73,7 @@ export const listStacks = (assemblyDir: string): StackArtifact[] => {
         displayName: text(artifact.displayName) ?? stackName,
         templateFile: join(assemblyDir, templateFile),
         assemblyDir,
+        ...(assetManifestFile === undefined ? {} : { assetManifestFile }),
       },
     ];
   });
@@ -84,4 +104,29 @@ export const readTemplate = (stack: StackArtifact): CfnTemplate => {
   if (!isRecord(template)) throw new Error(`Template ${stack.templateFile} is not a JSON object`);
   // The shape is checked where each part is read, with the path of whatever does not fit.
   return template as CfnTemplate;
+};
+
+/**
+ * Where each file asset of a stack is in the assembly, by the S3 object key it is published under
+ * (what a template's `Code.S3Key` names). An assembly synthesized without the CDK CLI has no
+ * `aws:asset:path` metadata, but its asset manifest still maps every asset to its folder.
+ */
+export const readAssetFolders = (stack: StackArtifact): ReadonlyMap<string, string> => {
+  const folders = new Map<string, string>();
+  if (stack.assetManifestFile === undefined || !existsSync(stack.assetManifestFile)) return folders;
+  const manifest = readJson(stack.assetManifestFile, 'asset manifest');
+  const files = isRecord(manifest) && isRecord(manifest.files) ? manifest.files : {};
+  for (const [hash, asset] of Object.entries(files)) {
+    if (!isRecord(asset) || !isRecord(asset.source)) continue;
+    const path = text(asset.source.path);
+    if (path === undefined) continue;
+    const folder = resolve(stack.assemblyDir, path);
+    folders.set(`${hash}.zip`, folder);
+    const destinations = isRecord(asset.destinations) ? Object.values(asset.destinations) : [];
+    for (const destination of destinations) {
+      const objectKey = isRecord(destination) ? text(destination.objectKey) : undefined;
+      if (objectKey) folders.set(objectKey, folder);
+    }
+  }
+  return folders;
 };

@@ -8,6 +8,8 @@ export interface ReadContext {
   readonly naming: LocalNaming;
   /** The directory asset paths in resource metadata are relative to. */
   readonly assemblyDir: string;
+  /** File asset folders of the assembly by S3 object key (from the stack's asset manifest). */
+  readonly assetFolders: ReadonlyMap<string, string>;
   readonly warnings: string[];
 }
 

@@ -17,15 +17,35 @@ import type { EventSourceMappingSpec, FunctionSpec } from './types';
 /** Lambda's defaults when the template leaves a setting out. */
 const defaults = { memorySize: 128, timeoutSeconds: 3, architectures: ['x86_64'], logFormat: 'Text' };
 
+/** Where a function's code is: a folder of the cloud assembly, or why it cannot run here. */
+type CodeLocation =
+  | { readonly kind: 'folder'; readonly dir: string }
+  | { readonly kind: 'elsewhere'; readonly why: string };
+
 /**
- * The bundled code in the cloud assembly. CDK writes the asset path relative to the assembly when it
- * stages assets, and absolute when staging is turned off; `resolve` handles both.
+ * The bundled code in the cloud assembly. The CDK CLI writes `aws:asset:path` metadata (relative to
+ * the assembly when it stages assets, absolute when staging is off; `resolve` handles both); an
+ * assembly synthesized without the CLI has none, and the asset manifest maps `Code.S3Key` to the
+ * asset's folder instead.
  */
-const assetDir = (context: ReadContext, { resource }: TemplateResource): string | undefined => {
+const codeLocation = (context: ReadContext, { logicalId, resource }: TemplateResource): CodeLocation => {
+  const code = asRecord(context.resolver.property(logicalId, 'Code'), propertyPath(logicalId, 'Code'));
+  if (code.ZipFile !== undefined) {
+    return { kind: 'elsewhere', why: 'its code is inline in the template (Code.ZipFile), not a bundle' };
+  }
+  if (code.ImageUri !== undefined) {
+    return { kind: 'elsewhere', why: `it is a container image function (${String(code.ImageUri)})` };
+  }
   const path = resource.Metadata?.['aws:asset:path'];
-  const code = resource.Properties?.Code;
-  const inline = typeof code === 'object' && code !== null && 'ZipFile' in code;
-  return typeof path === 'string' && !inline ? resolve(context.assemblyDir, path) : undefined;
+  if (typeof path === 'string') return { kind: 'folder', dir: resolve(context.assemblyDir, path) };
+  const key = typeof code.S3Key === 'string' ? code.S3Key : undefined;
+  const folder = key === undefined ? undefined : context.assetFolders.get(key);
+  if (folder !== undefined) return { kind: 'folder', dir: folder };
+  const bucket = typeof code.S3Bucket === 'string' ? code.S3Bucket : '?';
+  return {
+    kind: 'elsewhere',
+    why: `its code is s3://${bucket}/${key ?? '?'}, which is not an asset of this cloud assembly`,
+  };
 };
 
 export const readFunction = (context: ReadContext, entry: TemplateResource): FunctionSpec => {
@@ -42,13 +62,14 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
     ]),
   );
   const logging = asRecord(read('LoggingConfig'), at('LoggingConfig'));
+  const deadLetter = asRecord(read('DeadLetterConfig'), at('DeadLetterConfig')).TargetArn;
   const architectures = read('Architectures');
-  const dir = assetDir(context, entry);
+  const code = codeLocation(context, entry);
   return {
     logicalId,
     name: asString(local.name, `Resources.${logicalId}`),
     arn: asString(local.attributes.Arn, `Resources.${logicalId}`),
-    ...(dir === undefined ? {} : { assetDir: dir }),
+    ...(code.kind === 'folder' ? { assetDir: code.dir } : { codeElsewhere: code.why }),
     // Container image functions have neither handler nor runtime.
     handler: read('Handler') === undefined ? '' : asString(read('Handler'), at('Handler')),
     runtime: read('Runtime') === undefined ? '' : asString(read('Runtime'), at('Runtime')),
@@ -61,13 +82,15 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
       logging.LogFormat === undefined
         ? defaults.logFormat
         : asString(logging.LogFormat, `${at('LoggingConfig')}.LogFormat`),
+    ...(deadLetter === undefined
+      ? {}
+      : { deadLetterTargetArn: asString(deadLetter, `${at('DeadLetterConfig')}.TargetArn`) }),
   };
 };
 
 /** Why a function cannot run in the local runtime, or undefined when it can. */
 export const whyNotRunnable = (spec: FunctionSpec): string | undefined => {
-  if (spec.assetDir === undefined)
-    return 'it has no bundled asset in the cloud assembly (inline or image code)';
+  if (spec.assetDir === undefined) return spec.codeElsewhere ?? 'its code is not in the cloud assembly';
   if (!spec.runtime.startsWith('nodejs')) return `its runtime ${spec.runtime || '(none)'} is not Node.js`;
   return undefined;
 };

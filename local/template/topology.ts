@@ -2,7 +2,7 @@
  * Turns a stack template of a cloud assembly into the Topology the local runtime brings up. It
  * knows CloudFormation resource types, not any particular app.
  */
-import { readTemplate, selectStack } from './assembly';
+import { readAssetFolders, readTemplate, selectStack } from './assembly';
 import { asString, type CfnResource, type CfnTemplate, isRecord, TemplateError } from './cfn';
 import { acceptedTypes, customResourceProviders, emulatedTypes } from './classify';
 import type { ReadContext, TemplateResource } from './context';
@@ -46,6 +46,7 @@ export const readTopology = (options: ReadTopologyOptions): Topology => {
     ...options,
     stackName: stack.stackName,
     assemblyDir: stack.assemblyDir,
+    assetFolders: readAssetFolders(stack),
   });
 };
 
@@ -131,11 +132,21 @@ const outputString = (value: unknown, at: string): string =>
 /** Builds the topology from a template already in hand. */
 export const buildTopology = (
   template: CfnTemplate,
-  options: TopologyOptions & { readonly stackName: string; readonly assemblyDir: string },
+  options: TopologyOptions & {
+    readonly stackName: string;
+    readonly assemblyDir: string;
+    readonly assetFolders?: ReadonlyMap<string, string>;
+  },
 ): Topology => {
   const naming: LocalNaming = { ...options.naming, stackName: options.stackName };
   const resolver = createResolver(template, naming, { parameters: options.parameters });
-  const context: ReadContext = { resolver, naming, assemblyDir: options.assemblyDir, warnings: [] };
+  const context: ReadContext = {
+    resolver,
+    naming,
+    assemblyDir: options.assemblyDir,
+    assetFolders: options.assetFolders ?? new Map(),
+    warnings: [],
+  };
   // A resource whose Condition is false is not created.
   const resources = templateResources(template).filter(
     ({ logicalId, resource }) =>

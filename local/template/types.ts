@@ -98,6 +98,8 @@ export interface FunctionSpec {
   readonly arn: string;
   /** Absolute path of the bundled asset directory in the cloud assembly; undefined for inline code. */
   readonly assetDir?: string;
+  /** Without an assetDir: where the code is instead (inline, a container image, an S3 object). */
+  readonly codeElsewhere?: string;
   /** e.g. "index.handler" */
   readonly handler: string;
   /** e.g. "nodejs24.x" */
@@ -108,6 +110,8 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** "JSON" or "Text" (LoggingConfig.LogFormat). */
   readonly logFormat: string;
+  /** DeadLetterConfig.TargetArn: where asynchronous invocations go after their last failed try. */
+  readonly deadLetterTargetArn?: string;
 }
 
 export interface EventSourceMappingSpec {

@@ -195,7 +195,7 @@ describe('timeouts', () => {
     const started = performance.now();
     const timedOut = await spinner.invoke({ spin: true });
     const elapsed = performance.now() - started;
-    expect(timedOut).toMatchObject({ status: 'timeout', errorMessage: 'Task timed out after 1 seconds' });
+    expect(timedOut).toMatchObject({ status: 'timeout', errorMessage: 'Task timed out after 1.00 seconds' });
     expect(elapsed).toBeGreaterThanOrEqual(990);
     expect(elapsed).toBeLessThan(1200);
 
@@ -315,7 +315,13 @@ describe('logs and metrics', () => {
       { onLog: (line, fn) => lines.push(`${fn}: ${line}`), onMetrics: (emf) => metrics.push(emf) },
     );
     expect(resultOf(await logger.invoke({}))).toBe('logged');
-    expect(lines.sort()).toEqual([
+    const platform = (line: string) => line.startsWith('logger: {"time"');
+    expect(lines.filter(platform).map((line) => JSON.parse(line.slice(8)).type)).toEqual([
+      'platform.start',
+      'platform.runtimeDone',
+      'platform.report',
+    ]);
+    expect(lines.filter((line) => !platform(line)).sort()).toEqual([
       'logger: first line',
       'logger: line',
       'logger: multi',

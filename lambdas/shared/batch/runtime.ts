@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { describeError } from '../errors';
+import { eventTimeOrderingWarning } from '../events';
 import { type ImageTable, keyString, type StageRecord, type TableItem } from '../store';
 import { type CommitContext, commitUnit } from './commit-unit';
 import { DeadlineError, type InvocationClock, invocationClock } from './deadline';
@@ -77,6 +78,8 @@ export const processBatch = async <Data extends object>(
   const ledger = new BatchLedger(records);
   try {
     const { units, unreadable } = readMessages(records);
+    const timeOrdered = eventTimeOrderingWarning(units.map((unit) => unit.event));
+    if (timeOrdered) deps.logger.warn(timeOrdered.message, timeOrdered.details);
     const unreadableNotes = unreadable.map(({ record, error }) => {
       ledger.settle([record.messageId], 'rejected');
       deps.logger.warn('Unreadable message recorded and acknowledged', {

@@ -29,6 +29,8 @@ export interface ImageEvent {
   readonly imageId: string;
   /** An operator's reprocess request: redo the work even if this sequencer's result is stored. */
   readonly force?: boolean;
+  /** Set when the event had no S3 sequencer and `sequencer` comes from its eventTime. */
+  readonly orderedBy?: 'event-time';
 }
 
 /** Stable and URL-safe: the same bucket and key always name the same image. */

@@ -1,2 +1,3 @@
+export * from './event-time-sequencer';
 export * from './image-event';
 export * from './parse';

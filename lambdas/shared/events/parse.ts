@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { MalformedMessageError } from '../errors';
+import { eventTimeOrdering, eventTimeSequencer } from './event-time-sequencer';
 import { decodeS3Key, type ImageEvent, imageEventKinds, imageIdOf, normalizeSequencer } from './image-event';
 
 /** What one SQS message carries once read. */
@@ -51,10 +52,12 @@ const toImageEvent = (record: unknown, index: number): ImageEvent | undefined =>
 
   const bucket = stringField(record, ['s3', 'bucket', 'name']);
   const encodedKey = stringField(record, ['s3', 'object', 'key']);
-  const sequencer = stringField(record, ['s3', 'object', 'sequencer']);
-  if (bucket === undefined || encodedKey === undefined || sequencer === undefined) {
-    throw new MalformedMessageError(`Records[${index}] lacks s3.bucket.name, s3.object.key or sequencer`);
+  if (bucket === undefined || encodedKey === undefined) {
+    throw new MalformedMessageError(`Records[${index}] lacks s3.bucket.name or s3.object.key`);
   }
+  // Some emulators (moto) send no sequencer: order by event time instead (event-time-sequencer.ts).
+  const given = stringField(record, ['s3', 'object', 'sequencer']);
+  const sequencer = given ?? eventTimeSequencer(record.eventTime, `Records[${index}]`);
   let key: string;
   let normalizedSequencer: string;
   try {
@@ -75,6 +78,7 @@ const toImageEvent = (record: unknown, index: number): ImageEvent | undefined =>
     versionId,
     sequencer: normalizedSequencer,
     imageId: imageIdOf(bucket, key),
+    ...(given === undefined ? { orderedBy: eventTimeOrdering } : {}),
   };
 };
 
