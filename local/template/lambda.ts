@@ -9,7 +9,6 @@ import {
   asString,
   asStringList,
   propertyPath,
-  TemplateError,
 } from './cfn';
 import type { ReadContext, TemplateResource } from './context';
 import type { EventSourceMappingSpec, FunctionSpec } from './types';
@@ -44,6 +43,7 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
   const logging = asRecord(read('LoggingConfig'), at('LoggingConfig'));
   const architectures = read('Architectures');
   const dir = assetDir(context, entry);
+  const reserved = asOptionalNumber(read('ReservedConcurrentExecutions'), at('ReservedConcurrentExecutions'));
   return {
     logicalId,
     name: asString(local.name, `Resources.${logicalId}`),
@@ -61,6 +61,7 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
       logging.LogFormat === undefined
         ? defaults.logFormat
         : asString(logging.LogFormat, `${at('LoggingConfig')}.LogFormat`),
+    ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
   };
 };
 
@@ -84,15 +85,15 @@ export type MappingResult =
   | { readonly kind: 'sqs'; readonly mapping: EventSourceMappingSpec }
   | { readonly kind: 'unsupported'; readonly reason: string };
 
+/** A pattern that is not JSON stays a string: deploy-time validation refuses it as AWS does. */
 const filterPatterns = (value: unknown, at: string): unknown[] =>
   asList(asRecord(value, at).Filters, `${at}.Filters`).map((filter, index) => {
-    const patternAt = `${at}.Filters.${index}.Pattern`;
     const pattern = asRecord(filter, `${at}.Filters.${index}`).Pattern;
     if (typeof pattern !== 'string') return pattern;
     try {
       return JSON.parse(pattern);
-    } catch (error) {
-      throw new TemplateError(patternAt, `the filter pattern is not valid JSON: ${(error as Error).message}`);
+    } catch {
+      return pattern;
     }
   });
 

@@ -106,6 +106,8 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** "JSON" or "Text" (LoggingConfig.LogFormat). */
   readonly logFormat: string;
+  /** ReservedConcurrentExecutions: invocations over it are throttled; undefined when not reserved. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export interface EventSourceMappingSpec {
@@ -119,7 +121,7 @@ export interface EventSourceMappingSpec {
   readonly reportBatchItemFailures: boolean;
   /** undefined: no cap beyond what the runtime allows. */
   readonly maximumConcurrency?: number;
-  /** Each filter's Pattern, parsed from JSON. */
+  /** Each filter's Pattern, parsed from JSON (kept as the raw string when it is not JSON: AWS refuses it). */
   readonly filterPatterns: readonly unknown[];
   readonly enabled: boolean;
 }
