@@ -1,5 +1,6 @@
 /** The SQS calls an event source mapping makes on its queue. */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
@@ -10,7 +11,18 @@ import { sqsLimits } from './settings';
 export interface QueuePort {
   receive(maxMessages: number, waitSeconds: number): Promise<Message[]>;
   delete(messages: readonly Message[]): Promise<void>;
+  /** Hides the messages for this many more seconds from now. */
+  changeVisibility(messages: readonly Message[], seconds: number): Promise<void>;
 }
+
+const inChunks = async (
+  messages: readonly Message[],
+  send: (chunk: readonly Message[]) => Promise<unknown>,
+): Promise<void> => {
+  for (let i = 0; i < messages.length; i += sqsLimits.receiveLimit) {
+    await send(messages.slice(i, i + sqsLimits.receiveLimit));
+  }
+};
 
 export interface SqsQueuePortOptions {
   readonly sqs: SQSClient;
@@ -43,9 +55,8 @@ export const sqsQueuePort = ({
   },
 
   async delete(messages) {
-    for (let i = 0; i < messages.length; i += sqsLimits.receiveLimit) {
-      const chunk = messages.slice(i, i + sqsLimits.receiveLimit);
-      await sqs.send(
+    await inChunks(messages, (chunk) =>
+      sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: chunk.map((message, index) => ({
@@ -53,7 +64,22 @@ export const sqsQueuePort = ({
             ReceiptHandle: message.ReceiptHandle,
           })),
         }),
-      );
-    }
+      ),
+    );
+  },
+
+  async changeVisibility(messages, seconds) {
+    await inChunks(messages, (chunk) =>
+      sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: seconds,
+          })),
+        }),
+      ),
+    );
   },
 });

@@ -57,7 +57,7 @@ export class ConcurrencyScaler {
     // Growth is paced from when messages started waiting, not from the last quiet spell.
     if (full && !this.backlog) this.lastChange = this.now();
     this.backlog = full;
-    if (messages === 0 && !this.backingOff && this.target > this.start) {
+    if (messages === 0 && !this.backingOff && this.target !== this.start) {
       this.target = this.start;
       this.lastChange = this.now();
     }

@@ -68,6 +68,7 @@ export interface PollSettings {
   /** Set when the visibility timeout is extended: passed on every receive. */
   readonly receiveVisibilityTimeoutSeconds?: number;
   readonly payloadLimitBytes: number;
+  readonly functionTimeoutSeconds: number;
 }
 
 export const pollSettings = (
@@ -85,5 +86,6 @@ export const pollSettings = (
     visibilityTimeoutSeconds: extend ? extended : queue.visibilityTimeoutSeconds,
     ...(extend ? { receiveVisibilityTimeoutSeconds: extended } : {}),
     payloadLimitBytes: sqsLimits.invocationPayloadBytes,
+    functionTimeoutSeconds,
   };
 };

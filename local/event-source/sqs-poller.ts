@@ -11,6 +11,7 @@ import { type HeldMessage, holdMessage, type LambdaSqsEvent, toEvent } from './r
 import { type BatchOutcome, batchOutcomes, ConcurrencyScaler } from './scaling';
 import { defaultQueueSettings, type PollSettings, pollSettings, type QueueSettings } from './settings';
 import type { DispatchOutcome } from './throttle';
+import { guardVisibility } from './visibility-guard';
 
 export interface BatchReport {
   readonly mapping: string;
@@ -228,10 +229,17 @@ export class SqsPoller {
     const event = asSqsEvent(toEvent(batch));
     const receivedAt = Math.min(...batch.map((held) => held.receivedAt));
     const deadline = receivedAt + this.settings.visibilityTimeoutSeconds * 1000;
-    const timeoutMs = (this.options.functionTimeoutSeconds ?? lambdaDefaultTimeoutSeconds) * 1000;
+    const timeoutMs = this.settings.functionTimeoutSeconds * 1000;
     let delay: number = throttleRetry.firstDelayMs;
     for (let throttles = 0; ; throttles++) {
-      const outcome = await this.options.invoke(event);
+      const guard = guardVisibility({
+        queue: this.queue,
+        batch,
+        visibleAt: deadline,
+        extendSeconds: this.settings.functionTimeoutSeconds + 1,
+        onError: (error) => this.options.onError?.(error),
+      });
+      const outcome = await this.options.invoke(event).finally(() => guard.stop());
       if (outcome.status !== 'throttled') return { outcome, throttles };
       this.counters.throttles++;
       this.scaler.observeOutcome(batchOutcomes.throttled);
