@@ -17,7 +17,10 @@ export interface Invocation {
   readonly functionName: string;
   readonly startedAt: number;
   endedAt?: number;
-  readonly payloadBytes: number;
+  /** Printed by the fidelity fixture: the size of the event it received. */
+  readonly payloadBytes?: number;
+  /** Printed by the trigger fixture: context.getRemainingTimeInMillis() at the start. */
+  readonly remainingMs?: number;
   readonly records: PrintedRecord[];
 }
 
@@ -32,7 +35,8 @@ interface FixtureLine {
   readonly requestId: string;
   readonly at: number;
   readonly functionName: string;
-  readonly payloadBytes: number;
+  readonly payloadBytes?: number;
+  readonly remainingMs?: number;
   readonly records: PrintedRecord[];
 }
 
@@ -48,8 +52,8 @@ export const createObserver = () => {
       if (!line.startsWith('{"fixture":true')) return;
       const entry = JSON.parse(line) as FixtureLine;
       if (entry.phase === 'start') {
-        const { requestId, functionName, payloadBytes, records } = entry;
-        invocations.set(requestId, { requestId, functionName, payloadBytes, records, startedAt: entry.at });
+        const { phase: _, at, ...printed } = entry;
+        invocations.set(entry.requestId, { ...printed, startedAt: at });
       } else {
         const started = invocations.get(entry.requestId);
         if (started) started.endedAt = entry.at;
@@ -111,17 +115,17 @@ export const sendEach = async (
   return ids;
 };
 
-/** Sends bodies in SendMessageBatch calls of ten, in order (FIFO: each with its group); ids in order. */
+/** Sends bodies (objects as JSON) in SendMessageBatch calls of ten, in order (FIFO: each with its group). */
 export const sendBatch = async (
   pipeline: LocalPipeline,
   url: string,
-  entries: readonly { readonly body: object; readonly groupId?: string }[],
+  entries: readonly { readonly body: object | string; readonly groupId?: string }[],
 ): Promise<string[]> => {
   const ids: string[] = [];
   for (let start = 0; start < entries.length; start += 10) {
     const sent = entries.slice(start, start + 10).map(({ body, groupId }, index) => ({
       Id: `m${index}`,
-      MessageBody: JSON.stringify(body),
+      MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
       ...(groupId === undefined ? {} : { MessageGroupId: groupId }),
     }));
     const { Successful = [], Failed = [] } = await pipeline.clients.sqs.send(
@@ -160,6 +164,12 @@ export const deliveries = (observer: Observer, messageId: string) =>
     .sort((a, b) => a.startedAt - b.startedAt)
     .flatMap((invocation) => invocation.records.filter((record) => record.messageId === messageId))
     .map((record) => Number(record.attributes.ApproximateReceiveCount));
+
+export const statusOf = async (pipeline: LocalPipeline, mapping: string) => {
+  const found = (await pipeline.status()).find((status) => status.mapping === mapping);
+  if (found === undefined) throw new Error(`No status for ${mapping}`);
+  return found;
+};
 
 export const reportsOf = (observer: Observer, mapping: string) =>
   observer.reports.filter((report) => report.mapping === mapping).sort((a, b) => a.startedAt - b.startedAt);

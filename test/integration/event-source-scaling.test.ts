@@ -20,6 +20,7 @@ import {
   reportsOf,
   resolveLane,
   sendBatch,
+  statusOf as statusIn,
   type TimedReport,
   timeToReach,
 } from '../helpers/event-source';
@@ -51,11 +52,7 @@ afterAll(async () => {
 });
 
 const lane = (name: LaneName) => resolveLane(pipeline, laneOutputs(name));
-const statusOf = async (mapping: string) => {
-  const found = (await pipeline.status()).find((status) => status.mapping === mapping);
-  if (found === undefined) throw new Error(`No status for ${mapping}`);
-  return found;
-};
+const statusOf = (mapping: string) => statusIn(pipeline, mapping);
 
 /** The reports of the first delivery of every message, once every message has had one. */
 const firstDeliveries = (mapping: string, ids: readonly string[]) =>
