@@ -48,11 +48,6 @@ export class BatchGatherer {
 
   constructor(private readonly options: GatherOptions) {}
 
-  /** Messages held but not handed out in a batch (they come back after the visibility timeout). */
-  heldBack(): number {
-    return this.carried.length;
-  }
-
   async gather(): Promise<GatheredBatch> {
     const { queue, settings, isRunning, signal } = this.options;
     const state: Collecting = { messages: [], bytes: payloadBytes([]), full: false };
