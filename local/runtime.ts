@@ -2,7 +2,9 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lambdas/shared/faults';
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
 import { createLocalClients, emulatorCredentials, endpointAccountId, type LocalClients } from './clients';
+import { concurrencyCeiling, queueSettingsOf, sqsScaling } from './event-source/settings';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
+import { gatedInvoke, reservedConcurrencyGates } from './event-source/throttle';
 import { createFunctionHost, type EmfDocument, type FunctionError, type FunctionHost } from './lambda/host';
 import { createNotifier, type Notifier } from './notifications';
 import { findQueues, provision } from './provision';
@@ -26,7 +28,7 @@ export interface LocalPipelineOptions {
   readonly accountId?: string;
   /**
    * Upper bound on concurrent invocations per event source mapping, over its MaximumConcurrency.
-   * A mapping without one gets Lambda's starting point of 5 concurrent batches.
+   * A mapping starts at Lambda's 5 concurrent batches and scales with its backlog up to the bound.
    */
   readonly maxConcurrency?: number;
   /** Variables added to every function's environment (e.g. a fault-injection setting). */
@@ -63,7 +65,12 @@ export interface ConsumerStatus {
   readonly functionName: string;
   readonly queueName: string;
   readonly dlqName?: string;
+  /** The most batches the mapping may run at once (MaximumConcurrency, Lambda's ceiling, the runtime's cap). */
   readonly concurrency: number;
+  /** Batches it may run at once now: it starts at 5, grows with the backlog, backs off on errors. */
+  readonly currentConcurrency: number;
+  /** Invoke attempts throttled by the function's reserved concurrency. */
+  readonly throttles: number;
   readonly messagesInFlight: number;
   readonly invocationsInFlight: number;
   readonly invocations: number;
@@ -102,9 +109,6 @@ export interface LocalPipeline {
   /** Stops polling, lets the invocations under way finish, then shuts everything down. */
   stop(): Promise<void>;
 }
-
-/** Lambda starts an SQS event source with five concurrent batches when nothing caps it. */
-const defaultMappingConcurrency = 5;
 
 const dlqArnOf = (queue: QueueSpec): string | undefined => {
   const policy = queue.attributes.RedrivePolicy;
@@ -225,13 +229,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     };
 
     const concurrencyOf = (mapping: EventSourceMappingSpec) =>
-      Math.max(
-        1,
-        Math.min(
-          mapping.maximumConcurrency ?? defaultMappingConcurrency,
-          options.maxConcurrency ?? Number.POSITIVE_INFINITY,
-        ),
-      );
+      concurrencyCeiling(mapping, options.maxConcurrency);
     const functionsByName = new Map(topology.functions.map((fn) => [fn.name, fn]));
     const queuesByArn = new Map(queues.map((queue) => [queue.arn, queue]));
     const runnable: { mapping: EventSourceMappingSpec; fn: FunctionSpec; queue: QueueSpec }[] = [];
@@ -253,9 +251,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     const hostFor = (fn: FunctionSpec, environments: number): FunctionHost => {
       const existing = hosts.get(fn.name);
       if (existing) return existing;
+      // Invocations over the reserved concurrency are throttled before they need an environment.
+      const reserved = Math.max(1, fn.reservedConcurrentExecutions ?? environments);
       const created = createFunctionHost(fn, {
         environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
-        maxEnvironments: environments,
+        maxEnvironments: Math.min(environments, reserved),
         idleTimeoutMs: options.idleTimeoutMs,
         onLog: options.onLog,
         onMetrics: (emf, name) => {
@@ -276,6 +276,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       await Promise.all([...hosts.values()].map((host) => host.stop()));
     });
 
+    const gates = reservedConcurrencyGates(runnable.map(({ fn }) => fn));
     const pollers = runnable.map(({ mapping, fn, queue }) => {
       const host = hosts.get(fn.name) as FunctionHost;
       const poller = new SqsPoller({
@@ -283,7 +284,9 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
         queueUrl: queue.url,
         region,
         sqs: clients.sqs,
-        invoke: (event) => host.invoke(event),
+        queue: queueSettingsOf(queue),
+        functionTimeoutSeconds: fn.timeoutSeconds,
+        invoke: gatedInvoke((event) => host.invoke(event), gates.get(fn.name)),
         maxConcurrency: concurrencyOf(mapping),
         onBatch: options.onBatch,
         onError: (error) => options.onError?.(error, `event source ${mapping.logicalId}`),
@@ -304,7 +307,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       sqs: clients.sqs,
       concurrency: Math.max(
         1,
-        Math.min(defaultMappingConcurrency, options.maxConcurrency ?? Number.POSITIVE_INFINITY),
+        Math.min(sqsScaling.initialConcurrency, options.maxConcurrency ?? Number.POSITIVE_INFINITY),
       ),
       retryDelaysMs: options.asyncRetryDelaysMs,
       warn,
@@ -349,6 +352,8 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
               queueName: queue.name,
               ...(dlq ? { dlqName: dlq.name } : {}),
               concurrency: concurrencyOf(mapping),
+              currentConcurrency: polled.concurrency,
+              throttles: polled.throttles,
               messagesInFlight: polled.messagesInFlight,
               invocationsInFlight: polled.invocationsInFlight,
               invocations: polled.invocations,

@@ -1,4 +1,4 @@
-import type { InvokeOutcome } from '../lambda/host';
+import type { DispatchOutcome } from './throttle';
 
 /** What Lambda makes of an invocation's outcome for the messages of its batch. */
 export type BatchVerdict =
@@ -10,17 +10,23 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Lambda's rules for SQS batches. A thrown error or a timeout fails the whole batch. Without
+ * Lambda's rules for SQS batches. A thrown error, a timeout or a throttle fails the whole batch. Without
  * ReportBatchItemFailures any answer deletes every message. With it: nothing, null, {} or an empty
  * (or null) batchItemFailures list means success; listed ids are retried and the rest deleted; an
  * answer that is not an object, a batchItemFailures that is not a list, or an entry whose
  * itemIdentifier is missing, empty, not a string or not in the batch fails the whole batch.
  */
 export const judgeBatch = (
-  outcome: InvokeOutcome,
+  outcome: DispatchOutcome,
   messageIds: readonly string[],
   reportBatchItemFailures: boolean,
 ): BatchVerdict => {
+  if (outcome.status === 'throttled') {
+    return {
+      kind: 'all-failed',
+      reason: `throttled: ${outcome.errorType}: ${outcome.errorMessage} (${outcome.reason})`,
+    };
+  }
   if (outcome.status === 'timeout') return { kind: 'all-failed', reason: 'function timed out' };
   if (outcome.status === 'error') {
     return { kind: 'all-failed', reason: `function error: ${outcome.errorType}: ${outcome.errorMessage}` };

@@ -2,6 +2,7 @@
  * Lambda event filtering (FilterCriteria) for SQS records: EventBridge-style patterns matched
  * against the record, with `body` matched as JSON when it parses and as a string otherwise.
  * A record passes when any one pattern matches; Lambda deletes the records that match none.
+ * AWS pages: "Control which events Lambda sends to your function", "Amazon EventBridge event patterns".
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -83,18 +84,29 @@ const valueMatches = (allowed: unknown, value: unknown, present: boolean): boole
   );
 };
 
+/**
+ * A nested pattern under a missing field sees every one of its fields as absent, so
+ * `{"a": {"b": [{"exists": false}]}}` matches an event without `a`. A field that is present but not
+ * an object (an SQS body that is not JSON, say) cannot satisfy a nested pattern.
+ */
 export const matchesPattern = (pattern: unknown, event: unknown): boolean => {
   if (!isObject(pattern)) return false;
   return Object.entries(pattern).every(([field, expected]) => {
+    if (field === '$or') {
+      return Array.isArray(expected) && expected.some((branch) => matchesPattern(branch, event));
+    }
     const present = isObject(event) && field in event;
     const value = isObject(event) ? event[field] : undefined;
-    if (isObject(expected)) return present && matchesPattern(expected, value);
+    if (isObject(expected))
+      return present
+        ? isObject(value) && matchesPattern(expected, value)
+        : matchesPattern(expected, undefined);
     return valueMatches(expected, value, present);
   });
 };
 
 /** The record as filters see it: the body parsed when it is JSON. */
-export const filterView = (record: { body: string } & Record<string, unknown>): Record<string, unknown> => {
+export const filterView = (record: { readonly body: string }): Record<string, unknown> => {
   let body: unknown = record.body;
   try {
     body = JSON.parse(record.body);
@@ -104,7 +116,5 @@ export const filterView = (record: { body: string } & Record<string, unknown>): 
   return { ...record, body };
 };
 
-export const passesFilters = (
-  patterns: readonly unknown[],
-  record: { body: string } & Record<string, unknown>,
-) => patterns.length === 0 || patterns.some((pattern) => matchesPattern(pattern, filterView(record)));
+export const passesFilters = (patterns: readonly unknown[], record: { readonly body: string }) =>
+  patterns.length === 0 || patterns.some((pattern) => matchesPattern(pattern, filterView(record)));

@@ -1,15 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { InvokeOutcome } from '../lambda/host';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import type { EventSourceMappingSpec } from '../template/types';
 import { type BatchVerdict, judgeBatch } from './batch-response';
+import { withRestOfGroups } from './fifo';
 import { passesFilters } from './filter';
+import { BatchGatherer } from './gather';
+import { type QueuePort, sqsQueuePort } from './queue';
+import { type HeldMessage, holdMessage, type LambdaSqsEvent, toEvent } from './records';
+import { type BatchOutcome, batchOutcomes, ConcurrencyScaler } from './scaling';
+import { defaultQueueSettings, type PollSettings, pollSettings, type QueueSettings } from './settings';
+import type { DispatchOutcome } from './throttle';
+import { guardVisibility } from './visibility-guard';
 
 export interface BatchReport {
   readonly mapping: string;
@@ -20,6 +22,8 @@ export interface BatchReport {
   readonly durationMs: number;
   /** ApproximateReceiveCount of each message in the batch, by message id. */
   readonly receiveCounts: ReadonlyMap<string, number>;
+  /** Invoke attempts throttled by the function's reserved concurrency before the last one. */
+  readonly throttles: number;
 }
 
 export interface PollerStats {
@@ -29,6 +33,9 @@ export interface PollerStats {
   readonly deleted: number;
   readonly retried: number;
   readonly filteredOut: number;
+  readonly throttles: number;
+  /** Batches the mapping may run at once now (it scales between 1 and its ceiling). */
+  readonly concurrency: number;
 }
 
 export interface SqsPollerOptions {
@@ -36,8 +43,12 @@ export interface SqsPollerOptions {
   readonly queueUrl: string;
   readonly region: string;
   readonly sqs: SQSClient;
-  readonly invoke: (event: SQSEvent) => Promise<InvokeOutcome>;
-  /** Invocations at once: the mapping's MaximumConcurrency, or the runtime's cap when it has none. */
+  /** The queue's visibility timeout and type; SQS's defaults (FIFO by the name) when left out. */
+  readonly queue?: QueueSettings;
+  /** The function's timeout, for the visibility timeout rule; Lambda's default of 3 s when left out. */
+  readonly functionTimeoutSeconds?: number;
+  readonly invoke: (event: SQSEvent) => Promise<DispatchOutcome>;
+  /** The most invocations at once: MaximumConcurrency, Lambda's ceiling or the runtime's cap. */
   readonly maxConcurrency: number;
   readonly onBatch?: (report: BatchReport) => void;
   readonly onError?: (error: unknown) => void;
@@ -48,40 +59,21 @@ export interface SqsPollerOptions {
   readonly lostDeleteRate?: number;
 }
 
-/** SQS allows 10 messages a receive and 10 entries a batch delete; long polls last at most 20 s. */
-const receiveLimit = 10;
-const longPollSeconds = 20;
+const lambdaDefaultTimeoutSeconds = 3;
+/** How often the poller asks its scaler whether to grow (the scaler keeps Lambda's pace). */
+const scalingTickMs = 50;
+/** First pause before a throttled batch is tried again; it doubles up to a second. */
+const throttleRetry = { firstDelayMs: 100, maxDelayMs: 1_000 } as const;
 
-const toRecord = (message: Message, queueArn: string, region: string): SQSRecord => ({
-  messageId: message.MessageId ?? '',
-  receiptHandle: message.ReceiptHandle ?? '',
-  body: message.Body ?? '',
-  attributes: { ...message.Attributes } as SQSRecord['attributes'],
-  messageAttributes: Object.fromEntries(
-    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
-      name,
-      {
-        stringValue: value.StringValue,
-        binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
-        stringListValues: value.StringListValues ?? [],
-        binaryListValues: (value.BinaryListValues ?? []).map((b) => Buffer.from(b).toString('base64')),
-        dataType: value.DataType ?? 'String',
-      },
-    ]),
-  ),
-  md5OfBody: message.MD5OfBody ?? '',
-  ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
-  eventSource: 'aws:sqs',
-  eventSourceARN: queueArn,
-  awsRegion: region,
-});
+/** @types/aws-lambda types md5OfMessageAttributes as an optional string; Lambda sends null. */
+const asSqsEvent = (event: LambdaSqsEvent) => event as unknown as SQSEvent;
 
 /**
- * Lambda's SQS event source mapping: long-polls the queue, gathers batches (batch size, batching
- * window), drops records that no filter matches, invokes at most `maxConcurrency` at once, and
- * deletes what the response says succeeded. Failed messages are left alone: they come back after
- * the visibility timeout with a higher ApproximateReceiveCount, and SQS moves them to the DLQ
- * after maxReceiveCount.
+ * Lambda's SQS event source mapping: gathers batches (batch size, batching window, payload limit,
+ * filters), runs as many at once as its scaling allows, retries throttled invocations, and deletes
+ * what the response says succeeded. Failed messages are left alone: they come back after the
+ * visibility timeout with a higher ApproximateReceiveCount, and SQS moves them to the DLQ after
+ * maxReceiveCount.
  */
 export class SqsPoller {
   private running = false;
@@ -89,9 +81,46 @@ export class SqsPoller {
   private readonly abort = new AbortController();
   private readonly dispatches = new Set<Promise<void>>();
   private readonly waiters: (() => void)[] = [];
-  private counters = { invocations: 0, deleted: 0, retried: 0, filteredOut: 0, messagesInFlight: 0 };
+  private readonly counters = {
+    invocations: 0,
+    deleted: 0,
+    retried: 0,
+    filteredOut: 0,
+    messagesInFlight: 0,
+    throttles: 0,
+  };
+  private readonly settings: PollSettings;
+  private readonly queue: QueuePort;
+  private readonly gatherer: BatchGatherer;
+  private readonly scaler: ConcurrencyScaler;
 
-  constructor(private readonly options: SqsPollerOptions) {}
+  constructor(private readonly options: SqsPollerOptions) {
+    const { mapping, region } = options;
+    const queue = options.queue ?? defaultQueueSettings(mapping.eventSourceArn);
+    this.settings = pollSettings(
+      mapping,
+      queue,
+      options.functionTimeoutSeconds ?? lambdaDefaultTimeoutSeconds,
+    );
+    this.queue = sqsQueuePort({
+      sqs: options.sqs,
+      queueUrl: options.queueUrl,
+      signal: this.abort.signal,
+      visibilityTimeoutSeconds: this.settings.receiveVisibilityTimeoutSeconds,
+    });
+    this.gatherer = new BatchGatherer({
+      queue: this.queue,
+      settings: this.settings,
+      hold: (message) => holdMessage(message, mapping.eventSourceArn, region),
+      accepts: ({ record }) => passesFilters(mapping.filterPatterns, record),
+      isRunning: () => this.running,
+      signal: this.abort.signal,
+      onFilteredOut: (count) => {
+        this.counters.filteredOut += count;
+      },
+    });
+    this.scaler = new ConcurrencyScaler({ ceiling: options.maxConcurrency });
+  }
 
   start(): void {
     if (this.running) return;
@@ -103,106 +132,72 @@ export class SqsPoller {
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wake();
     await this.loop;
     await Promise.allSettled([...this.dispatches]);
   }
 
   stats(): PollerStats {
-    return { ...this.counters, invocationsInFlight: this.dispatches.size };
+    return { ...this.counters, invocationsInFlight: this.dispatches.size, concurrency: this.scaler.allowed };
+  }
+
+  private wake(): void {
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   private async slot(): Promise<void> {
-    while (this.running && this.dispatches.size >= this.options.maxConcurrency) {
+    while (this.running && this.dispatches.size >= this.scaler.allowed) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
-      await this.slot();
-      if (!this.running) break;
-      let batch: Message[];
-      try {
-        batch = await this.gather();
-      } catch (error) {
+    const growth = setInterval(() => {
+      if (this.scaler.tick(this.dispatches.size)) this.wake();
+    }, scalingTickMs).unref();
+    try {
+      while (this.running) {
+        await this.slot();
         if (!this.running) break;
-        this.options.onError?.(error);
-        await sleep(1_000);
-        continue;
+        const batch = await this.gatherOnce();
+        if (batch === undefined || batch.length === 0) continue;
+        const dispatch = this.dispatch(batch).finally(() => {
+          this.dispatches.delete(dispatch);
+          this.wake();
+        });
+        this.dispatches.add(dispatch);
       }
-      if (batch.length === 0) continue;
-      const dispatch = this.dispatch(batch).finally(() => {
-        this.dispatches.delete(dispatch);
-        this.waiters.shift()?.();
-      });
-      this.dispatches.add(dispatch);
+    } finally {
+      clearInterval(growth);
     }
   }
 
-  private async receive(max: number, waitSeconds: number): Promise<Message[]> {
-    const response = await this.options.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.options.queueUrl,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: this.abort.signal },
-    );
-    return response.Messages ?? [];
+  private async gatherOnce(): Promise<readonly HeldMessage[] | undefined> {
+    try {
+      const gathered = await this.gatherer.gather();
+      this.scaler.observeGather(gathered.messages.length, gathered.full);
+      return gathered.messages;
+    } catch (error) {
+      if (!this.running) return undefined;
+      this.options.onError?.(error);
+      await sleep(1_000);
+      return undefined;
+    }
   }
 
-  /** One batch: full, or as much as the batching window gathered (window 0: one receive). */
-  private async gather(): Promise<Message[]> {
-    const {
-      batchSize,
-      maximumBatchingWindowSeconds: window,
-      filterPatterns,
-      eventSourceArn,
-    } = this.options.mapping;
-    const batch: Message[] = [];
-    const filteredOut: Message[] = [];
-    let deadline = Number.POSITIVE_INFINITY;
-    while (this.running && batch.length < batchSize) {
-      const remainingMs = deadline - Date.now();
-      if (batch.length > 0 && (window === 0 || remainingMs <= 0)) break;
-      const wait =
-        batch.length === 0 ? longPollSeconds : Math.min(longPollSeconds, Math.ceil(remainingMs / 1000));
-      const received = await this.receive(Math.min(receiveLimit, batchSize - batch.length), wait);
-      for (const message of received) {
-        const record = toRecord(message, eventSourceArn, this.options.region);
-        (passesFilters(filterPatterns, record as unknown as { body: string }) ? batch : filteredOut).push(
-          message,
-        );
-      }
-      if (batch.length > 0 && deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + window * 1000;
-    }
-    // Lambda deletes the messages that match no filter: they would never be delivered otherwise.
-    if (filteredOut.length > 0) {
-      this.counters.filteredOut += filteredOut.length;
-      await this.delete(filteredOut);
-    }
-    return batch;
-  }
-
-  private async dispatch(batch: Message[]): Promise<void> {
-    const { mapping, region } = this.options;
+  private async dispatch(batch: readonly HeldMessage[]): Promise<void> {
+    const { mapping } = this.options;
     const started = Date.now();
     this.counters.invocations++;
     this.counters.messagesInFlight += batch.length;
     try {
-      const event: SQSEvent = { Records: batch.map((m) => toRecord(m, mapping.eventSourceArn, region)) };
-      const ids = event.Records.map((record) => record.messageId);
-      const outcome = await this.options.invoke(event);
+      const ids = batch.map(({ record }) => record.messageId);
+      const { outcome, throttles } = await this.invokeWithRetries(batch);
       const verdict = judgeBatch(outcome, ids, mapping.reportBatchItemFailures);
-      const failed = new Set(
-        verdict.kind === 'all-failed' ? ids : verdict.kind === 'partial' ? verdict.failed : [],
-      );
-      const succeeded = batch.filter((message) => !failed.has(message.MessageId ?? ''));
-      const lost = this.options.lostDeleteRate ?? 0;
-      await this.delete(lost > 0 ? succeeded.filter(() => Math.random() >= lost) : succeeded);
+      if (outcome.status !== 'throttled') this.scaler.observeOutcome(scalingOutcome(verdict));
+      const failed = this.leftInQueue(batch, verdict);
+      const succeeded = batch.filter(({ record }) => !failed.has(record.messageId));
+      await this.acknowledge(succeeded);
       this.counters.deleted += succeeded.length;
       this.counters.retried += failed.size;
       this.options.onBatch?.({
@@ -213,11 +208,9 @@ export class SqsPoller {
         retried: failed.size,
         durationMs: Date.now() - started,
         receiveCounts: new Map(
-          event.Records.map((record) => [
-            record.messageId,
-            Number(record.attributes.ApproximateReceiveCount),
-          ]),
+          batch.map(({ record }) => [record.messageId, Number(record.attributes.ApproximateReceiveCount)]),
         ),
+        throttles,
       });
     } catch (error) {
       this.options.onError?.(error);
@@ -226,18 +219,51 @@ export class SqsPoller {
     }
   }
 
-  private async delete(messages: readonly Message[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += receiveLimit) {
-      const chunk = messages.slice(i, i + receiveLimit);
-      await this.options.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: chunk.map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle,
-          })),
-        }),
-      );
+  /**
+   * Throttled attempts are retried, backing off, while a retry could still finish inside the
+   * messages' visibility timeout; then the batch is let go and comes back from the queue.
+   */
+  private async invokeWithRetries(
+    batch: readonly HeldMessage[],
+  ): Promise<{ outcome: DispatchOutcome; throttles: number }> {
+    const event = asSqsEvent(toEvent(batch));
+    const receivedAt = Math.min(...batch.map((held) => held.receivedAt));
+    const deadline = receivedAt + this.settings.visibilityTimeoutSeconds * 1000;
+    const timeoutMs = this.settings.functionTimeoutSeconds * 1000;
+    let delay: number = throttleRetry.firstDelayMs;
+    for (let throttles = 0; ; throttles++) {
+      const guard = guardVisibility({
+        queue: this.queue,
+        batch,
+        visibleAt: deadline,
+        extendSeconds: this.settings.functionTimeoutSeconds + 1,
+        onError: (error) => this.options.onError?.(error),
+      });
+      const outcome = await this.options.invoke(event).finally(() => guard.stop());
+      if (outcome.status !== 'throttled') return { outcome, throttles };
+      this.counters.throttles++;
+      this.scaler.observeOutcome(batchOutcomes.throttled);
+      if (!this.running || Date.now() + delay + timeoutMs > deadline) return { outcome, throttles };
+      await sleep(delay);
+      delay = Math.min(delay * 2, throttleRetry.maxDelayMs);
     }
   }
+
+  /** The ids the verdict leaves in the queue; on FIFO, with the rest of each failed message's group. */
+  private leftInQueue(batch: readonly HeldMessage[], verdict: BatchVerdict): Set<string> {
+    const ids = batch.map(({ record }) => record.messageId);
+    const failed = new Set(
+      verdict.kind === 'all-failed' ? ids : verdict.kind === 'partial' ? verdict.failed : [],
+    );
+    return this.settings.fifo && verdict.kind === 'partial' ? withRestOfGroups(batch, failed) : failed;
+  }
+
+  private async acknowledge(succeeded: readonly HeldMessage[]): Promise<void> {
+    const lost = this.options.lostDeleteRate ?? 0;
+    const deleted = lost > 0 ? succeeded.filter(() => Math.random() >= lost) : succeeded;
+    await this.queue.delete(deleted.map(({ message }) => message));
+  }
 }
+
+const scalingOutcome = (verdict: BatchVerdict): BatchOutcome =>
+  verdict.kind === 'all-failed' ? batchOutcomes.functionError : batchOutcomes.succeeded;

@@ -9,7 +9,6 @@ import {
   asString,
   asStringList,
   propertyPath,
-  TemplateError,
 } from './cfn';
 import type { ReadContext, TemplateResource } from './context';
 import type { EventSourceMappingSpec, FunctionSpec } from './types';
@@ -65,6 +64,7 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
   const deadLetter = asRecord(read('DeadLetterConfig'), at('DeadLetterConfig')).TargetArn;
   const architectures = read('Architectures');
   const code = codeLocation(context, entry);
+  const reserved = asOptionalNumber(read('ReservedConcurrentExecutions'), at('ReservedConcurrentExecutions'));
   return {
     logicalId,
     name: asString(local.name, `Resources.${logicalId}`),
@@ -85,6 +85,7 @@ export const readFunction = (context: ReadContext, entry: TemplateResource): Fun
     ...(deadLetter === undefined
       ? {}
       : { deadLetterTargetArn: asString(deadLetter, `${at('DeadLetterConfig')}.TargetArn`) }),
+    ...(reserved === undefined ? {} : { reservedConcurrentExecutions: reserved }),
   };
 };
 
@@ -107,15 +108,15 @@ export type MappingResult =
   | { readonly kind: 'sqs'; readonly mapping: EventSourceMappingSpec }
   | { readonly kind: 'unsupported'; readonly reason: string };
 
+/** A pattern that is not JSON stays a string: deploy-time validation refuses it as AWS does. */
 const filterPatterns = (value: unknown, at: string): unknown[] =>
   asList(asRecord(value, at).Filters, `${at}.Filters`).map((filter, index) => {
-    const patternAt = `${at}.Filters.${index}.Pattern`;
     const pattern = asRecord(filter, `${at}.Filters.${index}`).Pattern;
     if (typeof pattern !== 'string') return pattern;
     try {
       return JSON.parse(pattern);
-    } catch (error) {
-      throw new TemplateError(patternAt, `the filter pattern is not valid JSON: ${(error as Error).message}`);
+    } catch {
+      return pattern;
     }
   });
 

@@ -24,6 +24,7 @@ import type {
   Topology,
   UnsupportedResource,
 } from './types';
+import { assertDeployable } from './validate';
 
 export interface TopologyOptions {
   /** Region, account, partition and endpoint of the local backend; the stack name comes from the template. */
@@ -183,6 +184,7 @@ export const buildTopology = (
 
   const mappings = readMappings(context, ofType('AWS::Lambda::EventSourceMapping'));
   const { eventSourceMappings } = mappings;
+  assertDeployable({ mappings: eventSourceMappings, functions, queues });
 
   const summary = ({ logicalId, resource }: TemplateResource): UnsupportedResource => ({
     logicalId,

@@ -112,6 +112,8 @@ export interface FunctionSpec {
   readonly logFormat: string;
   /** DeadLetterConfig.TargetArn: where asynchronous invocations go after their last failed try. */
   readonly deadLetterTargetArn?: string;
+  /** ReservedConcurrentExecutions: invocations over it are throttled; undefined when not reserved. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export interface EventSourceMappingSpec {
@@ -125,7 +127,7 @@ export interface EventSourceMappingSpec {
   readonly reportBatchItemFailures: boolean;
   /** undefined: no cap beyond what the runtime allows. */
   readonly maximumConcurrency?: number;
-  /** Each filter's Pattern, parsed from JSON. */
+  /** Each filter's Pattern, parsed from JSON (kept as the raw string when it is not JSON: AWS refuses it). */
   readonly filterPatterns: readonly unknown[];
   readonly enabled: boolean;
 }

@@ -8,15 +8,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchReport } from '../../local/event-source/sqs-poller';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
 import {
   fixtureTimings,
@@ -26,35 +19,19 @@ import {
   type ResponseShape,
   synthTriggerFixture,
 } from '../fixtures/trigger-app/app';
+import {
+  createObserver,
+  deliveries,
+  depth as depthOf,
+  emptyQueue as empty,
+  invocationsOf as invocationsIn,
+  type Lane,
+  peakOverlap,
+  resolveLane,
+  sendBatch,
+  statusOf as statusIn,
+} from '../helpers/event-source';
 import { waitFor } from '../helpers/wait';
-
-/** One invocation as the function saw it, from the lines it prints. */
-interface Invocation {
-  readonly requestId: string;
-  readonly functionName: string;
-  readonly remainingMs: number;
-  readonly startedAt: number;
-  endedAt?: number;
-  readonly records: SQSRecord[];
-}
-
-interface FixtureLine {
-  readonly fixture: true;
-  readonly phase: 'start' | 'end';
-  readonly requestId: string;
-  readonly at: number;
-  readonly functionName: string;
-  readonly remainingMs: number;
-  readonly records: SQSRecord[];
-}
-
-interface Lane {
-  readonly arn: string;
-  readonly url: string;
-  readonly dlqUrl: string;
-  /** Logical id of its event source mapping, as batch reports and status() name it. */
-  readonly mapping: string;
-}
 
 /** Long enough for a message that was not deleted to come back: visibility timeout, window, slack. */
 const redeliveryWindowMs =
@@ -64,33 +41,13 @@ const testTimeoutMs = 90_000;
 
 let assemblyDir: string;
 let pipeline: LocalPipeline;
-const invocations = new Map<string, Invocation>();
-const reports: BatchReport[] = [];
-const problems: string[] = [];
-
-const readLine = (line: string) => {
-  if (!line.startsWith('{"fixture":true')) return;
-  const entry = JSON.parse(line) as FixtureLine;
-  if (entry.phase === 'start') {
-    const { requestId, functionName, remainingMs, records } = entry;
-    invocations.set(requestId, { requestId, functionName, remainingMs, records, startedAt: entry.at });
-  } else {
-    const started = invocations.get(entry.requestId);
-    if (started) started.endedAt = entry.at;
-  }
-};
+const observer = createObserver();
+const { invocations, reports, problems } = observer;
 
 beforeAll(async () => {
   assemblyDir = mkdtempSync(join(tmpdir(), 'trigger-fixture-'));
   synthTriggerFixture(assemblyDir);
-  pipeline = await startLocalPipeline({
-    cloudAssemblyDir: assemblyDir,
-    port: 0,
-    onLog: readLine,
-    onBatch: (report) => reports.push(report),
-    onError: (error, where) => problems.push(`${where}: ${String(error)}`),
-    onWarning: (message) => problems.push(message),
-  });
+  pipeline = await startLocalPipeline({ cloudAssemblyDir: assemblyDir, port: 0, ...observer });
 });
 
 afterAll(async () => {
@@ -98,41 +55,17 @@ afterAll(async () => {
   if (assemblyDir) rmSync(assemblyDir, { recursive: true, force: true });
 });
 
-const lane = (name: LaneName): Lane => {
-  const names = laneOutputs(name);
-  const arn = pipeline.topology.outputs[names.queueArn] ?? '';
-  const url = pipeline.queueUrls.get(arn);
-  const dlqUrl = pipeline.queueUrls.get(pipeline.topology.outputs[names.dlqArn] ?? '');
-  const mapping = pipeline.topology.eventSourceMappings.find((m) => m.eventSourceArn === arn)?.logicalId;
-  if (url === undefined || dlqUrl === undefined || mapping === undefined)
-    throw new Error(`The fixture has no complete lane ${name}`);
-  return { arn, url, dlqUrl, mapping };
-};
-
-/** Sends the bodies (objects as JSON) in one SendMessageBatch; their message ids, in order. */
-const send = async (target: Lane, bodies: readonly (object | string)[]): Promise<string[]> => {
-  const entries = bodies.map((body, index) => ({
-    Id: `m${index}`,
-    MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
-  }));
-  const { Successful = [], Failed = [] } = await pipeline.clients.sqs.send(
-    new SendMessageBatchCommand({ QueueUrl: target.url, Entries: entries }),
+const lane = (name: LaneName): Lane => resolveLane(pipeline, laneOutputs(name));
+const send = (target: Lane, bodies: readonly (object | string)[]) =>
+  sendBatch(
+    pipeline,
+    target.url,
+    bodies.map((body) => ({ body })),
   );
-  expect(Failed).toEqual([]);
-  return entries.map(({ Id }) => Successful.find((entry) => entry.Id === Id)?.MessageId ?? '');
-};
-
-const invocationsOf = (target: Lane) =>
-  [...invocations.values()]
-    .filter((invocation) => invocation.records[0]?.eventSourceARN === target.arn)
-    .sort((a, b) => a.startedAt - b.startedAt);
-
-/** ApproximateReceiveCount of every delivery of a message to the function, in order. */
-const receiveCountsSeen = (messageId: string) =>
-  [...invocations.values()]
-    .sort((a, b) => a.startedAt - b.startedAt)
-    .flatMap((invocation) => invocation.records.filter((record) => record.messageId === messageId))
-    .map((record) => Number(record.attributes.ApproximateReceiveCount));
+const invocationsOf = (target: Lane) => invocationsIn(observer, target.arn);
+const receiveCountsSeen = (messageId: string) => deliveries(observer, messageId);
+const depth = (url: string) => depthOf(pipeline, url);
+const statusOf = (target: Lane) => statusIn(pipeline, target.mapping);
 
 /** The reports of the batches that first delivered these messages, once every one was delivered. */
 const firstBatches = (ids: readonly string[]) =>
@@ -163,27 +96,6 @@ const redeliveredSoon = (ids: readonly string[]) => {
   );
 };
 
-const depth = async (url: string) => {
-  const { Attributes = {} } = await pipeline.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
-
-const empty = { visible: 0, notVisible: 0 };
-
-const statusOf = async (target: Lane) => {
-  const found = (await pipeline.status()).find((status) => status.mapping === target.mapping);
-  if (found === undefined) throw new Error(`No status for ${target.mapping}`);
-  return found;
-};
-
 /** Answers Lambda takes as success: every message of the batch is deleted. */
 const successShapes: ResponseShape[] = ['emptyList', 'nullList', 'emptyObject', 'null', 'undefined'];
 
@@ -199,20 +111,33 @@ const wholeBatchFailures: [ResponseShape, RegExp][] = [
   ['timeout', /timed out/],
 ];
 
-describe.concurrent('SQS event source mapping with ReportBatchItemFailures', () => {
-  it.each(successShapes)(
-    '%s: deletes every message of the batch, none comes back',
-    async (shape) => {
-      const target = lane(shape);
-      const ids = await send(target, [{ respond: shape }, { respond: shape }, { respond: shape }]);
+/** Runs one check per response shape at once (the shapes have lanes of their own); fails naming the shape. */
+const eachShape = async <T>(shapes: readonly T[], check: (shape: T) => Promise<void>) => {
+  const outcomes = await Promise.allSettled(shapes.map(check));
+  const failed = outcomes.flatMap((outcome, index) =>
+    outcome.status === 'rejected' ? [`${String(shapes[index])}: ${String(outcome.reason)}`] : [],
+  );
+  expect(failed).toEqual([]);
+};
 
-      const batches = await firstBatches(ids);
-      expect(
-        batches.map(({ verdict, size, deleted, retried }) => ({ verdict, size, deleted, retried })),
-      ).toEqual([{ verdict: { kind: 'all-succeeded' }, size: 3, deleted: 3, retried: 0 }]);
-      expect(await depth(target.url)).toEqual(empty);
-      expect(await redeliveredSoon(ids)).toEqual([]);
-      expect(ids.map(receiveCountsSeen)).toEqual([[1], [1], [1]]);
+// The shapes of a kind run in one test each: vitest runs at most five tests of a file at once, and
+// every shape waits out a visibility timeout.
+describe.concurrent('SQS event source mapping with ReportBatchItemFailures', () => {
+  it(
+    `${successShapes.join(', ')}: each deletes every message of its batch, none comes back`,
+    async () => {
+      await eachShape(successShapes, async (shape) => {
+        const target = lane(shape);
+        const ids = await send(target, [{ respond: shape }, { respond: shape }, { respond: shape }]);
+
+        const batches = await firstBatches(ids);
+        expect(
+          batches.map(({ verdict, size, deleted, retried }) => ({ verdict, size, deleted, retried })),
+        ).toEqual([{ verdict: { kind: 'all-succeeded' }, size: 3, deleted: 3, retried: 0 }]);
+        expect(await depth(target.url)).toEqual(empty);
+        expect(await redeliveredSoon(ids)).toEqual([]);
+        expect(ids.map(receiveCountsSeen)).toEqual([[1], [1], [1]]);
+      });
     },
     testTimeoutMs,
   );
@@ -249,23 +174,30 @@ describe.concurrent('SQS event source mapping with ReportBatchItemFailures', () 
     testTimeoutMs,
   );
 
-  it.each(wholeBatchFailures)(
-    '%s: the whole batch comes back',
-    async (shape, reason) => {
-      const target = lane(shape);
-      const ids = await send(target, [{ respond: shape }, { respond: shape }, { respond: shape }]);
+  it(
+    `${wholeBatchFailures.map(([shape]) => shape).join(', ')}: each brings the whole batch back`,
+    async () => {
+      await eachShape(wholeBatchFailures, async ([shape, reason]) => {
+        const target = lane(shape);
+        const ids = await send(target, [{ respond: shape }, { respond: shape }, { respond: shape }]);
 
-      const batches = await firstBatches(ids);
-      expect(batches).toHaveLength(1);
-      expect(batches[0]).toMatchObject({ verdict: { kind: 'all-failed' }, size: 3, deleted: 0, retried: 3 });
-      expect(batches[0]?.verdict.kind === 'all-failed' && batches[0].verdict.reason).toMatch(reason);
+        const batches = await firstBatches(ids);
+        expect(batches).toHaveLength(1);
+        expect(batches[0]).toMatchObject({
+          verdict: { kind: 'all-failed' },
+          size: 3,
+          deleted: 0,
+          retried: 3,
+        });
+        expect(batches[0]?.verdict.kind === 'all-failed' && batches[0].verdict.reason).toMatch(reason);
 
-      await deliveredTwice(ids);
-      expect(ids.map(receiveCountsSeen)).toEqual([
-        [1, 2],
-        [1, 2],
-        [1, 2],
-      ]);
+        await deliveredTwice(ids);
+        expect(ids.map(receiveCountsSeen)).toEqual([
+          [1, 2],
+          [1, 2],
+          [1, 2],
+        ]);
+      });
     },
     testTimeoutMs,
   );
@@ -485,21 +417,17 @@ describe.concurrent('SQS event source mapping', () => {
       );
       expect(ended.map((invocation) => invocation.records.length)).toEqual([2, 2, 2, 2, 2]);
       expect(ids.map(receiveCountsSeen)).toEqual(ids.map(() => [1]));
-      // Ends before starts at the same instant: back to back is not at once.
-      const edges = ended
-        .flatMap(({ startedAt, endedAt = 0 }) => [
-          { at: startedAt, change: 1 },
-          { at: endedAt, change: -1 },
-        ])
-        .sort((a, b) => a.at - b.at || a.change - b.change);
-      let running = 0;
-      let most = 0;
-      for (const { change } of edges) {
-        running += change;
-        most = Math.max(most, running);
-      }
-      expect(most).toBe(2);
-      expect(await statusOf(target)).toMatchObject({ concurrency: 2, invocations: 5, deleted: 10 });
+      // One that ends as another starts does not run at the same time as it.
+      expect(peakOverlap(ended)).toBe(2);
+      // The event source deletes a batch's messages after the function returns.
+      const status = await waitFor(
+        async () => ((await statusOf(target)).deleted === 10 ? statusOf(target) : undefined),
+        {
+          timeoutMs: waitMs,
+          what: 'ten messages deleted',
+        },
+      );
+      expect(status).toMatchObject({ concurrency: 2, invocations: 5, deleted: 10 });
     },
     testTimeoutMs,
   );
