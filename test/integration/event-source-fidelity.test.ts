@@ -138,8 +138,7 @@ describe.concurrent('SQS event source mapping, as AWS documents it', () => {
     testTimeoutMs,
   );
 
-  it.fails(
-    // Fails until the backend branch lands: fauxqs 1.9.2 does not set DeadLetterQueueSourceArn on moved messages.
+  it(
     'passes DeadLetterQueueSourceArn through in the record of a message read from a DLQ (Using dead-letter queues in Amazon SQS)',
     async () => {
       const target = lane('redriven');
@@ -221,8 +220,7 @@ describe.concurrent('SQS event source mapping, as AWS documents it', () => {
     testTimeoutMs,
   );
 
-  it.fails(
-    // Fails until the backend branch lands: fauxqs 1.9.2 hands out one message of a group per receive.
+  it(
     'delivers up to 10 messages of one message group in one batch, in order (Configuring scaling behavior for SQS event source mappings: FIFO)',
     async () => {
       const target = lane('fifoBatch');
@@ -239,8 +237,7 @@ describe.concurrent('SQS event source mapping, as AWS documents it', () => {
     testTimeoutMs,
   );
 
-  it.fails(
-    // Fails until the backend branch lands: without several messages of a group in a batch there is no rest of the group.
+  it(
     'on a FIFO partial failure brings back the failed message and the rest of its group, in order (Handling errors for an SQS event source in Lambda)',
     async () => {
       const target = lane('fifoPartial');
