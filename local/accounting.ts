@@ -100,7 +100,7 @@ const keysOf = (message: Message): string[] => {
   }
 };
 
-const deadLetterKeys = async (pipeline: PipelineView): Promise<Record<string, string[]>> => {
+export const deadLetterKeys = async (pipeline: PipelineView): Promise<Record<string, string[]>> => {
   const result: Record<string, string[]> = {};
   for (const consumer of consumerNames) {
     const name = `${consumer[0]?.toUpperCase()}${consumer.slice(1)}DeadLetterQueueUrl`;
@@ -112,7 +112,7 @@ const deadLetterKeys = async (pipeline: PipelineView): Promise<Record<string, st
   return result;
 };
 
-const listKeys = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> => {
+export const listKeys = async (s3: S3Client, bucket: string, prefix: string): Promise<string[]> => {
   const keys: string[] = [];
   let token: string | undefined;
   do {

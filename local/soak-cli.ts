@@ -15,14 +15,19 @@ const { values: args } = parseArgs({
     faults: { type: 'string', default: 'transient=0.05,slow=0.01,hang=0.001,throttle=0.02,duplicate=0.02' },
     'max-concurrency': { type: 'string' },
     'timeout-minutes': { type: 'string', default: '30' },
+    'storm-keys': { type: 'string', default: '20' },
+    'storm-operations': { type: 'string', default: '400' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
   console.log(`Usage: npm run soak -- [--images 2000] [--hostile 0.03] [--faults <spec>|none] [--max-concurrency n] [--timeout-minutes 30]
+                     [--storm-keys 20] [--storm-operations 400]
 
 Runs the stack (with ${'8'} s function timeouts, so retries come back within a minute) on the embedded
-backend with faults injected, uploads the images, and prints the accounting table.`);
+backend with faults injected, uploads the images while a storm of overwrites and deletes races on a
+few shared keys (--storm-keys 0 for none), and prints the accounting: each image's outcome, and each
+storm key against its newest event.`);
   process.exit(0);
 }
 
@@ -31,6 +36,7 @@ const { startLocalPipeline } = await import('./runtime');
 const { ensureSoakAssembly } = await import('./soak');
 const { runSoak } = await import('./soak');
 const { formatAccounting } = await import('./accounting');
+const { formatStorm } = await import('./storm');
 
 const projectDir = resolve(import.meta.dirname, '..');
 const count = Number(args.images);
@@ -58,6 +64,14 @@ const result = await runSoak(
     count,
     hostileShare: Number(args.hostile),
     settleTimeoutMs: Number(args['timeout-minutes']) * 60_000,
+    storm:
+      Number(args['storm-keys']) > 0
+        ? {
+            keys: Number(args['storm-keys']),
+            operations: Number(args['storm-operations']),
+            onObjectEvent: (listener) => pipeline.backend?.onObjectEvent(listener),
+          }
+        : undefined,
     onProgress: (accounting, elapsedMs) => {
       const done = accounting.images.length - accounting.counts['still in progress'];
       process.stdout.write(
@@ -74,6 +88,7 @@ console.log(
   `\n\nAccounting after ${(result.durationMs / 1000).toFixed(1)} s (uploads took ${(result.uploadMs / 1000).toFixed(1)} s):`,
 );
 console.log(formatAccounting(result.accounting));
+console.log(formatStorm(result.storm));
 console.log('\n  consumer     processed  rejected  retried  timeouts  DLQ');
 for (const c of consumers) {
   const name = c.functionName
@@ -91,6 +106,9 @@ for (const image of result.accounting.images.filter(
   console.log(`  ${image.verdict}: ${image.key}${image.detail ? ` (${image.detail})` : ''}`);
 }
 for (const error of errors.slice(0, 10)) console.log(`  runtime error: ${error}`);
-const ok = result.accounting.counts.unaccounted === 0 && result.accounting.counts['wrong outcome'] === 0;
+const ok =
+  result.accounting.counts.unaccounted === 0 &&
+  result.accounting.counts['wrong outcome'] === 0 &&
+  result.storm.every((key) => key.verdict === 'newest event');
 console.log(ok ? '\nEvery image is accounted for.' : '\nSome images are not accounted for.');
 process.exit(ok ? 0 : 1);

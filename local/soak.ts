@@ -19,6 +19,7 @@ import {
   tally,
 } from './accounting';
 import type { PipelineView } from './attach';
+import { accountForStorm, runStorm, type StormAccount, type StormOptions } from './storm';
 import { ensureLocalAssembly } from './synth';
 
 /**
@@ -126,10 +127,14 @@ export interface SoakOptions {
   readonly onProgress?: (accounting: Accounting, elapsedMs: number) => void;
   /** Called once every upload is in (the crash test kills consumers around here). */
   readonly afterUploads?: () => Promise<void> | void;
+  /** Overwrites and deletes on shared keys, played while the uploads go in. */
+  readonly storm?: StormOptions;
 }
 
 export interface SoakResult {
   readonly accounting: Accounting;
+  /** Each storm key against its newest event (empty without a storm). */
+  readonly storm: readonly StormAccount[];
   readonly uploads: readonly SoakUpload[];
   readonly uploadMs: number;
   readonly durationMs: number;
@@ -155,20 +160,26 @@ export const runSoak = async (
     uploadTo.prefix,
   );
   const limit = pLimit(options.uploadConcurrency ?? 16);
-  await Promise.all(
-    uploads.map((upload) =>
-      limit(async () =>
-        pipeline.clients.s3.send(
-          new PutObjectCommand({
-            Bucket: uploadTo.bucket,
-            Key: upload.key,
-            Body: await upload.body(),
-            ContentType: upload.contentType,
-          }),
+  const run = options.run ?? String(started);
+  const [, storm] = await Promise.all([
+    Promise.all(
+      uploads.map((upload) =>
+        limit(async () =>
+          pipeline.clients.s3.send(
+            new PutObjectCommand({
+              Bucket: uploadTo.bucket,
+              Key: upload.key,
+              Body: await upload.body(),
+              ContentType: upload.contentType,
+            }),
+          ),
         ),
       ),
     ),
-  );
+    options.storm === undefined ? undefined : runStorm(pipeline, { ...uploadTo, run }, options.storm),
+  ]);
+  const stormAccounts = () =>
+    storm === undefined ? Promise.resolve([]) : accountForStorm(pipeline, uploadTo.bucket, storm);
   const uploadMs = Date.now() - started;
   await options.afterUploads?.();
 
@@ -189,7 +200,8 @@ export const runSoak = async (
   let accounting = await progress();
   for (;;) {
     options.onProgress?.(accounting, Date.now() - started);
-    if (settledNow(accounting)) {
+    const stormSettled = (await stormAccounts()).every((key) => key.verdict !== 'still in progress');
+    if (settledNow(accounting) && stormSettled) {
       const queues = await pipeline.status();
       if (queues.every((q) => q.backlog === 0 && q.notVisible === 0)) break;
     }
@@ -209,6 +221,7 @@ export const runSoak = async (
   };
   return {
     accounting: { ...accounting, images, counts },
+    storm: await stormAccounts(),
     uploads,
     uploadMs,
     durationMs: Date.now() - started,

@@ -7,6 +7,7 @@ import { parseFaults } from '../../lambdas/shared/faults';
 import { formatAccounting } from '../../local/accounting';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
 import { runSoak } from '../../local/soak';
+import { formatStorm } from '../../local/storm';
 
 let pipeline: LocalPipeline;
 const runtimeErrors: string[] = [];
@@ -32,10 +33,24 @@ it('accounts for every image under transient errors, slow and hanging records, t
   const result = await runSoak(
     pipeline,
     { bucket: outputs.UploadsBucketName as string, prefix: outputs.UploadsPrefix as string },
-    { count: 40, hostileShare: 0.1, settleTimeoutMs: 360_000 },
+    {
+      count: 40,
+      hostileShare: 0.1,
+      settleTimeoutMs: 360_000,
+      // Overwrites and deletes racing on four shared keys, under the same faults.
+      storm: {
+        keys: 4,
+        operations: 40,
+        onObjectEvent: (listener) => pipeline.backend?.onObjectEvent(listener),
+      },
+    },
   );
   const { counts } = result.accounting;
-  const table = formatAccounting(result.accounting);
+  const table = `${formatAccounting(result.accounting)}\n${formatStorm(result.storm)}`;
+  // Each shared key is in the state of its newest event, or (as a soak image may be) waits in a DLQ.
+  const stormDlq = result.storm.filter((key) => key.verdict === 'left in a DLQ (listed)').length;
+  expect(result.storm.filter((key) => key.verdict === 'newest event').length + stormDlq, table).toBe(4);
+  expect(stormDlq, table).toBeLessThanOrEqual(1);
   expect(counts, table).toMatchObject({ 'rejected with its reason': 4, unaccounted: 0, 'wrong outcome': 0 });
   // A good image whose message failed five deliveries in a row (a 10% transient rate, and a hang
   // fails its whole batch) is in a DLQ, listed with its image: accounted for, as the issue asks.
