@@ -44,6 +44,8 @@ export class ApiIdentity extends Construct {
       idTokenValidity: Duration.hours(1),
       accessTokenValidity: Duration.hours(1),
       preventUserExistenceErrors: true,
+      // Tokens come from the SRP sign-in, not a hosted login page: no OAuth flows, no callback URLs.
+      disableOAuth: true,
     });
     const issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.userPool.userPoolId}`;
     this.trust = { issuer, audience: [this.userPoolClient.userPoolClientId] };

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildApp } from 'fauxqs';
+import { localSecrets, registerPresignedRequests } from './backend/s3-presigned';
 import type { FauxqsStores, S3StoreLike, SqsMessageLike, SqsQueueLike } from './fauxqs-internals';
 import { loadFauxqsStores } from './fauxqs-internals';
 
@@ -128,6 +129,7 @@ export const startEmbeddedBackend = async (
     defaultRegion: region,
     stores: stores as unknown as NonNullable<Parameters<typeof buildApp>[0]>['stores'],
   });
+  registerPresignedRequests(app, localSecrets());
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const target = request.headers['x-amz-target'];
     const isDynamo = typeof target === 'string' && target.startsWith('DynamoDB_');

@@ -3,6 +3,7 @@ import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lamb
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
 import { createLocalClients, emulatorCredentials, type LocalClients } from './clients';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
+import { type AccessLine, type DevTokenRequest, type LocalHttpApi, startHttpApis } from './http-api';
 import { createFunctionHost, type EmfDocument, type FunctionHost } from './lambda/host';
 import { createNotifier, type Notifier } from './notifications';
 import { findQueues, provision } from './provision';
@@ -43,6 +44,11 @@ export interface LocalPipelineOptions {
   readonly adjustMapping?: (mapping: EventSourceMappingSpec, fn: FunctionSpec) => EventSourceMappingSpec;
   /** Experiments only: extra variables for one function. */
   readonly functionEnvironment?: (fn: FunctionSpec) => Readonly<Record<string, string>> | undefined;
+  /** Port of the (first) HTTP API; 0 picks a free one. Default 0. */
+  readonly httpApiPort?: number;
+  /** Concurrent invocations of a function behind an HTTP API (Lambda scales it on demand). Default 4. */
+  readonly httpApiConcurrency?: number;
+  readonly onAccess?: (line: AccessLine, api: string) => void;
   /** How long an idle execution environment is kept warm. */
   readonly idleTimeoutMs?: number;
   readonly onLog?: (line: string, functionName: string) => void;
@@ -90,6 +96,15 @@ export interface LocalPipeline {
   readonly backend?: EmbeddedBackend;
   readonly startedInMs: number;
   status(): Promise<ConsumerStatus[]>;
+  /** The HTTP APIs of the stack, each on its own port. */
+  readonly httpApis: readonly LocalHttpApi[];
+  /** A token the HTTP API's JWT authorizer accepts (the runtime is the local identity provider). */
+  issueToken(request: DevTokenRequest): Promise<string>;
+  /**
+   * Holds (true) or lets go (false) the consumers: batches the event sources receive wait before
+   * their invocation, in flight, as behind a throttled function. For back-pressure experiments.
+   */
+  holdConsumers(hold: boolean): void;
   /** Resolves when every object event seen so far has been delivered to its destinations. */
   notificationsDelivered(): Promise<unknown>;
   /** Stops polling, lets the invocations under way finish, then shuts everything down. */
@@ -254,6 +269,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       await Promise.all([...hosts.values()].map((host) => host.stop()));
     });
 
+    let held: { promise: Promise<void>; release: () => void } | undefined;
     const pollers = runnable.map(({ mapping, fn, queue }) => {
       const host = hosts.get(fn.name) as FunctionHost;
       const poller = new SqsPoller({
@@ -261,7 +277,10 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
         queueUrl: queue.url,
         region,
         sqs: clients.sqs,
-        invoke: (event) => host.invoke(event),
+        invoke: async (event) => {
+          while (held) await held.promise;
+          return host.invoke(event);
+        },
         maxConcurrency: concurrencyOf(mapping),
         onBatch: options.onBatch,
         onError: (error) => options.onError?.(error, `event source ${mapping.logicalId}`),
@@ -273,6 +292,37 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       await Promise.all(pollers.map(({ poller }) => poller.stop()));
     });
     for (const { poller } of pollers) poller.start();
+
+    const hostOf = (fn: FunctionSpec): FunctionHost => {
+      const known = hosts.get(fn.name);
+      if (known) return known;
+      const created = createFunctionHost(fn, {
+        environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
+        maxEnvironments: options.httpApiConcurrency ?? 4,
+        idleTimeoutMs: options.idleTimeoutMs,
+        onLog: options.onLog,
+        onMetrics: (emf, name) => {
+          sumMetrics(metricSums, emf, name);
+          options.onMetrics?.(emf, name);
+        },
+      });
+      hosts.set(fn.name, created);
+      return created;
+    };
+    const httpApis = options.backendOnly
+      ? undefined
+      : await startHttpApis({
+          topology,
+          hostOf,
+          port: options.httpApiPort ?? 0,
+          host: options.host,
+          onAccess: options.onAccess,
+          onWarning: warn,
+        });
+    stopping.push(async () => {
+      held?.release();
+      await httpApis?.stop();
+    });
 
     const depth = async (queue: QueueSpec | undefined) => {
       if (queue === undefined) return { visible: 0, notVisible: 0 };
@@ -296,6 +346,24 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       clients,
       backend,
       startedInMs: Date.now() - started,
+      httpApis: httpApis?.apis ?? [],
+      issueToken: (request) =>
+        httpApis
+          ? httpApis.issueToken(request)
+          : Promise.reject(new Error('No HTTP APIs run (backend only)')),
+      holdConsumers(hold) {
+        if (hold && held === undefined) {
+          const gate: { release: () => void } = { release: () => undefined };
+          const promise = new Promise<void>((resolve) => {
+            gate.release = resolve;
+          });
+          held = { promise, release: () => gate.release() };
+        } else if (!hold && held !== undefined) {
+          const { release } = held;
+          held = undefined;
+          release();
+        }
+      },
       notificationsDelivered: () => notifier?.idle() ?? Promise.resolve(),
       async status() {
         return Promise.all(

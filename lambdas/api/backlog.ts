@@ -34,19 +34,23 @@ export type BacklogVerdict =
 
 /** Busy intervals the drain rate is averaged over: 6 readings, half a minute at the default 5 s. */
 const drainSampleCount = 6;
+/** Fewer departures than this over those intervals is no evidence of a drain rate (a stalled consumer). */
+const minDepartures = 3;
 
 /**
  * The back-pressure gauge of one API container. It reads the consumer queues' depth at most once per
  * `readIntervalMs` (never per request) and measures each queue's drain rate from successive
- * readings: departures = previous depth + uploads accepted here since - current depth, over the
- * time between, counted only when the queue was non-empty at both readings (so it measures what the
- * consumers can do, not what they were given), averaged over the last busy intervals. Arrivals from
- * elsewhere (other containers, direct uploads) make departures look smaller: the rate errs low, the
- * gauge refuses early, never late.
+ * readings: departures = previous depth + uploads accepted here since - current depth, summed over
+ * the last intervals in which the queue was non-empty at both readings (so it measures what the
+ * consumers can do, not what they were given), divided by their length. Summing before clamping
+ * lets an upload that was accepted before a reading but queued after it cancel out. Arrivals from
+ * elsewhere (other containers, direct uploads) make departures look smaller: the rate errs low.
  *
- * A queue's limit is what it drains in `drainSeconds` at that rate, at most `maxBacklog` (and
- * `maxBacklog` until a rate is measured). An upload is refused while any queue's projected backlog
- * is at its limit; Retry-After is the time the measured rate needs to bring it one below.
+ * A queue's limit is what it drains in `drainSeconds` at that rate, at most `maxBacklog`; while
+ * fewer than a few departures were seen (the first readings, or a consumer that is not draining at
+ * all) the limit is `maxBacklog` and Retry-After is `drainSeconds`. An upload is refused while any
+ * queue's projected backlog is at its limit; Retry-After is the time the measured rate needs to
+ * bring it one below.
  */
 export class BacklogGauge {
   private readonly states = new Map<ConsumerName, QueueState>();
@@ -108,7 +112,7 @@ export class BacklogGauge {
     }
     const seconds = (at - previous.readAt) / 1000;
     if (previous.depth > 0 && depth > 0 && seconds > 0) {
-      const departed = Math.max(0, previous.depth + previous.acceptedSinceRead - depth);
+      const departed = previous.depth + previous.acceptedSinceRead - depth;
       previous.samples = [...previous.samples, { departed, seconds }].slice(-drainSampleCount);
     }
     previous.depth = depth;
@@ -119,8 +123,8 @@ export class BacklogGauge {
   private verdictOf(consumer: ConsumerName, state: QueueState): QueueVerdict {
     const { maxBacklog, drainSeconds } = this.settings;
     const seconds = state.samples.reduce((sum, sample) => sum + sample.seconds, 0);
-    const rate =
-      seconds > 0 ? state.samples.reduce((sum, sample) => sum + sample.departed, 0) / seconds : undefined;
+    const departed = state.samples.reduce((sum, sample) => sum + sample.departed, 0);
+    const rate = seconds > 0 && departed >= minDepartures ? departed / seconds : undefined;
     const sinceRead = (this.now() - state.readAt) / 1000;
     const drained = rate === undefined ? 0 : Math.min(state.depth, rate * sinceRead);
     return {

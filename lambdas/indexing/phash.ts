@@ -1,7 +1,6 @@
 import sharp from 'sharp';
 import { asImageError, decodeOptions, type ImageLimits } from '../shared/image';
 
-
 export { hammingDistance, phashBands, phashBandsOf } from './phash-bands';
 
 const sampleSize = 32;

@@ -7,6 +7,7 @@ import { asString, type CfnResource, type CfnTemplate, isRecord, TemplateError }
 import { acceptedTypes, customResourceProviders, emulatedTypes } from './classify';
 import type { ReadContext, TemplateResource } from './context';
 import { readTable } from './dynamodb';
+import { readHttpApis } from './http-api';
 import { createResolver } from './intrinsics';
 import { functionNameOf, readEventSourceMapping, readFunction, whyNotRunnable } from './lambda';
 import { readQueue, readSubscription, readTopic } from './messaging';
@@ -171,6 +172,13 @@ export const buildTopology = (
     .map((entry) => readFunction(context, entry));
 
   const mappings = readMappings(context, ofType('AWS::Lambda::EventSourceMapping'));
+  const httpApis = readHttpApis(context, {
+    apis: ofType('AWS::ApiGatewayV2::Api'),
+    routes: ofType('AWS::ApiGatewayV2::Route'),
+    integrations: ofType('AWS::ApiGatewayV2::Integration'),
+    authorizers: ofType('AWS::ApiGatewayV2::Authorizer'),
+    stages: ofType('AWS::ApiGatewayV2::Stage'),
+  });
   const { eventSourceMappings } = mappings;
 
   const summary = ({ logicalId, resource }: TemplateResource): UnsupportedResource => ({
@@ -202,6 +210,7 @@ export const buildTopology = (
     tables,
     functions,
     eventSourceMappings,
+    httpApis,
     outputs,
     acceptedWithoutEmulation,
     unsupported: [...mappings.unsupported, ...unknown],
