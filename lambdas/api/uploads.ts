@@ -62,9 +62,12 @@ export const parseUploadRequest = (body: Record<string, unknown>, maxImageBytes:
   return { filename, contentType: contentType.toLowerCase(), size };
 };
 
-/** `uploads/<owner>/<unique>/<filename>`: the owner from the token, a fresh folder so names never collide. */
+/**
+ * `uploads/<owner>/<unique>/<filename>`: the owner from the token, a fresh folder so names never
+ * collide. Lower-case hex, so the folder adds one opaque search token, not fragments of one.
+ */
 export const uploadKey = (prefix: string, owner: string, filename: string): string =>
-  `${prefix}${owner}/${randomBytes(9).toString('base64url')}/${filename}`;
+  `${prefix}${owner}/${randomBytes(8).toString('hex')}/${filename}`;
 
 /**
  * A presigned POST whose policy makes S3 itself enforce the promise: this exact key, this content
