@@ -186,6 +186,17 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     }
     const queueUrls = provisioned.queueUrls;
     const queues = topology.queues.map((queue) => ({ ...queue, url: queueUrls.get(queue.arn) ?? queue.url }));
+    // A Ref to a queue is its URL: the one the endpoint knows it by, which the template cannot predict.
+    const endpointUrls = new Map(
+      topology.queues.map((queue) => [queue.url, queueUrls.get(queue.arn) ?? queue.url]),
+    );
+    const queueUrlsIn = (fn: FunctionSpec) =>
+      Object.fromEntries(
+        Object.entries(fn.environment).flatMap(([name, value]) => {
+          const url = endpointUrls.get(value);
+          return url === undefined ? [] : [[name, url]];
+        }),
+      );
 
     let notifier: Notifier | undefined;
     if (backend !== undefined && topology.notifications.length > 0) {
@@ -254,7 +265,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       hosts.set(
         fn.name,
         createFunctionHost(fn, {
-          environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
+          environment: { ...functionEnvironment, ...queueUrlsIn(fn), ...options.functionEnvironment?.(fn) },
           maxEnvironments: environments,
           idleTimeoutMs: options.idleTimeoutMs,
           onLog: options.onLog,
@@ -297,7 +308,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       const known = hosts.get(fn.name);
       if (known) return known;
       const created = createFunctionHost(fn, {
-        environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
+        environment: { ...functionEnvironment, ...queueUrlsIn(fn), ...options.functionEnvironment?.(fn) },
         maxEnvironments: options.httpApiConcurrency ?? 4,
         idleTimeoutMs: options.idleTimeoutMs,
         onLog: options.onLog,

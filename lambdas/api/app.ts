@@ -11,20 +11,24 @@ import { apiMetrics, apiServiceName } from './constants';
 import { type ApiEvent, type ApiResult, errorResult } from './http';
 import { type ApiContext, routeRequest } from './routes';
 
-/** Backlog = waiting + in flight + delayed: everything the consumers have not finished with. */
-const backlogAttributes = [
-  'ApproximateNumberOfMessages',
-  'ApproximateNumberOfMessagesNotVisible',
-  'ApproximateNumberOfMessagesDelayed',
-] as const;
-
 export const sqsDepthReader =
   (sqs: SQSClient): DepthReader =>
   async (queueUrl) => {
     const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...backlogAttributes] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
     );
-    return backlogAttributes.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
   };
 
 export const createApiLogger = () => new Logger({ serviceName: apiServiceName });

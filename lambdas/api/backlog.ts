@@ -1,8 +1,16 @@
 import type { ConsumerName } from '../shared/constants';
 import type { BackPressureSettings } from './config';
 
-/** Reads a queue's backlog: messages waiting, in flight and delayed (SQS GetQueueAttributes). */
-export type DepthReader = (queueUrl: string) => Promise<number>;
+/** A queue's messages as SQS counts them (GetQueueAttributes). */
+export interface QueueDepth {
+  /** Waiting to be received: more than the consumer is taking. */
+  readonly visible: number;
+  /** Received and not yet deleted: being worked on, or waiting out a retry. */
+  readonly notVisible: number;
+  readonly delayed: number;
+}
+
+export type DepthReader = (queueUrl: string) => Promise<QueueDepth>;
 
 /** One busy interval between two readings: how many messages left the queue, in how long. */
 interface DrainSample {
@@ -11,7 +19,10 @@ interface DrainSample {
 }
 
 interface QueueState {
+  /** Everything the consumer has not finished: waiting, in flight and delayed. */
   depth: number;
+  /** Messages were waiting at this reading: the consumer had more work than it was taking. */
+  saturated: boolean;
   readAt: number;
   /** Uploads this container accepted since the reading: each adds one message to every queue. */
   acceptedSinceRead: number;
@@ -41,8 +52,9 @@ const minDepartures = 3;
  * The back-pressure gauge of one API container. It reads the consumer queues' depth at most once per
  * `readIntervalMs` (never per request) and measures each queue's drain rate from successive
  * readings: departures = previous depth + uploads accepted here since - current depth, summed over
- * the last intervals in which the queue was non-empty at both readings (so it measures what the
- * consumers can do, not what they were given), divided by their length. Summing before clamping
+ * the last intervals in which messages were waiting (visible) at both readings, so the consumer was
+ * taking all it could: the rate measures what it can do, not what it was given. Divided by the
+ * intervals' length. Summing before clamping
  * lets an upload that was accepted before a reading but queued after it cancel out. Arrivals from
  * elsewhere (other containers, direct uploads) make departures look smaller: the rate errs low.
  *
@@ -95,7 +107,8 @@ export class BacklogGauge {
     await Promise.all(
       entries.map(async ([consumer, url]) => {
         try {
-          this.record(consumer, await this.readDepth(url), this.now());
+          const { visible, notVisible, delayed } = await this.readDepth(url);
+          this.record(consumer, visible + notVisible + delayed, visible > 0, this.now());
         } catch (error) {
           // Better to take uploads on the last reading than to refuse all of them for a metrics call.
           this.onReadError(error);
@@ -104,18 +117,19 @@ export class BacklogGauge {
     );
   }
 
-  private record(consumer: ConsumerName, depth: number, at: number): void {
+  private record(consumer: ConsumerName, depth: number, saturated: boolean, at: number): void {
     const previous = this.states.get(consumer);
     if (previous === undefined) {
-      this.states.set(consumer, { depth, readAt: at, acceptedSinceRead: 0, samples: [] });
+      this.states.set(consumer, { depth, saturated, readAt: at, acceptedSinceRead: 0, samples: [] });
       return;
     }
     const seconds = (at - previous.readAt) / 1000;
-    if (previous.depth > 0 && depth > 0 && seconds > 0) {
+    if (previous.saturated && saturated && seconds > 0) {
       const departed = previous.depth + previous.acceptedSinceRead - depth;
       previous.samples = [...previous.samples, { departed, seconds }].slice(-drainSampleCount);
     }
     previous.depth = depth;
+    previous.saturated = saturated;
     previous.readAt = at;
     previous.acceptedSinceRead = 0;
   }
