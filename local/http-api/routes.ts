@@ -35,8 +35,9 @@ const matchPattern = (pattern: Pattern, method: string, segments: readonly strin
     const expected = pattern.segments[i] as string;
     const variable = variableName(expected);
     if (variable?.[2] === '+') {
-      if (i !== pattern.segments.length - 1 || segments.length <= i) return undefined;
-      parameters[variable[1] as string] = segments.slice(i).map(decodeURIComponent).join('/');
+      const rest = segments.slice(i).map(decodeURIComponent).join('/');
+      if (i !== pattern.segments.length - 1 || rest === '') return undefined;
+      parameters[variable[1] as string] = rest;
       greedy = true;
       break;
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeOutcome } from '../lambda/types';
 import type { HttpApiSpec, HttpStageSpec } from '../template/types';
@@ -8,6 +8,7 @@ import { isPreflight, preflightHeaders, withCorsHeaders } from './cors';
 import type { LocalIdentityProvider } from './jwt';
 import {
   buildEvent,
+  type EventContext,
   gatewayResponse,
   type IncomingRequest,
   mapResponse,
@@ -80,7 +81,6 @@ const write = (response: ServerResponse, outgoing: OutgoingResponse) => {
   for (const [name, value] of Object.entries(outgoing.headers)) response.setHeader(name, value);
   if (outgoing.cookies.length > 0) response.setHeader('set-cookie', [...outgoing.cookies]);
   response.setHeader('content-length', outgoing.body.length);
-  response.setHeader('apigw-requestid', response.getHeader('apigw-requestid') ?? randomUUID());
   response.end(outgoing.body);
 };
 
@@ -99,6 +99,116 @@ const withTimeout = (work: Promise<InvokeOutcome>, ms: number) =>
     );
   });
 
+/** What one request came to: the answer, the route it matched, and why the gateway answered itself. */
+interface Handled {
+  readonly response: OutgoingResponse;
+  readonly routeKey: string;
+  readonly error?: string;
+  /** A preflight answer already carries its CORS headers. */
+  readonly preflight?: boolean;
+}
+
+interface Gateway {
+  readonly api: HttpApiSpec;
+  readonly options: HttpApiServerOptions;
+  readonly route: ReturnType<typeof createRouter>;
+  readonly throttles: ReadonlyMap<string, ReturnType<typeof createThrottle>>;
+}
+
+const gatewayAnswer = (statusCode: number, message: string, routeKey = '-', error?: string): Handled => ({
+  response: gatewayResponse(statusCode, message),
+  routeKey,
+  ...(error === undefined ? {} : { error }),
+});
+
+/** The Lambda integration: the 2.0 event in, the 2.0 mapping out, API Gateway's 30 s limit between. */
+const integrate = async (
+  gateway: Gateway,
+  request: IncomingRequest,
+  context: EventContext,
+  routeIntegration: string | undefined,
+): Promise<Handled> => {
+  const integration = gateway.api.integrations.find((candidate) => candidate.logicalId === routeIntegration);
+  if (integration?.functionName === undefined || integration.payloadFormatVersion !== '2.0') {
+    return gatewayAnswer(
+      500,
+      'Internal Server Error',
+      context.routeKey,
+      'only Lambda proxy integrations with payload 2.0 run locally',
+    );
+  }
+  const event = buildEvent(request, context);
+  const outcome = await withTimeout(
+    gateway.options.invoke(integration.functionName, event),
+    integration.timeoutMs,
+  );
+  if (outcome === 'timeout')
+    return gatewayAnswer(503, 'Service Unavailable', context.routeKey, 'integration timed out');
+  return {
+    response: mapResponse(outcome),
+    routeKey: context.routeKey,
+    ...(outcome.status === 'ok' ? {} : { error: `${outcome.status}: ${outcome.errorMessage}` }),
+  };
+};
+
+/** One request, as API Gateway takes it: preflight, stage and route, throttling, authorizer, integration. */
+const handle = async (gateway: Gateway, request: IncomingMessage, requestId: string): Promise<Handled> => {
+  const { api, options } = gateway;
+  const url = new URL(request.url ?? '/', 'http://local');
+  const method = (request.method ?? 'GET').toUpperCase();
+  const headers = joinedHeaders(request);
+  if (api.cors && isPreflight(method, headers)) {
+    const response = {
+      statusCode: 204,
+      headers: preflightHeaders(api.cors, headers.origin),
+      cookies: [],
+      body: Buffer.alloc(0),
+    };
+    return { response, routeKey: '-', preflight: true };
+  }
+  const staged = stageOf(api.stages, url.pathname);
+  const matched = staged && gateway.route(method, staged.routePath);
+  if (staged === undefined || matched === undefined) return gatewayAnswer(404, 'Not Found');
+  const routeKey = matched.route.routeKey;
+  if (!(gateway.throttles.get(staged.stage.name)?.(routeKey) ?? true)) {
+    return gatewayAnswer(429, 'Too Many Requests', routeKey, 'throttled');
+  }
+  const body = await readBody(request);
+  if (body === undefined) return gatewayAnswer(413, 'Request Entity Too Large', routeKey);
+  const auth = await authorize(matched.route, api.authorizers, options.identity, {
+    headers,
+    query: url.searchParams,
+  });
+  if (!auth.ok) return gatewayAnswer(auth.statusCode, auth.message, routeKey, auth.why);
+  const incoming: IncomingRequest = {
+    method,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    body,
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+  };
+  const context: EventContext = {
+    accountId: options.accountId,
+    apiId: api.apiId,
+    stage: staged.stage.name,
+    routeKey,
+    requestId,
+    pathParameters: matched.pathParameters,
+    stageVariables: staged.stage.stageVariables,
+    ...(auth.jwt === undefined ? {} : { jwt: auth.jwt }),
+  };
+  return integrate(gateway, incoming, context, matched.route.integration);
+};
+
+const listen = async (server: Server, port: number, host: string) => {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+};
+
 /**
  * Serves one HTTP API of the template on its own port, as API Gateway would: stage and route
  * selection, CORS, stage throttling, the JWT authorizer, then the Lambda integration with a
@@ -108,111 +218,50 @@ export const startHttpApi = async (
   api: HttpApiSpec,
   options: HttpApiServerOptions,
 ): Promise<LocalHttpApi> => {
-  const route = createRouter(api.routes);
-  const throttles = new Map(
-    api.stages.map((stage) => [stage.name, createThrottle(stage.throttle, stage.routeThrottles)]),
-  );
-
-  const handle = async (
-    request: IncomingMessage,
-    requestId: string,
-  ): Promise<[OutgoingResponse, string, string?]> => {
-    const url = new URL(request.url ?? '/', 'http://local');
-    const method = (request.method ?? 'GET').toUpperCase();
-    const headers = joinedHeaders(request);
-    if (api.cors && isPreflight(method, headers)) {
-      return [
-        {
-          statusCode: 204,
-          headers: preflightHeaders(api.cors, headers.origin),
-          cookies: [],
-          body: Buffer.alloc(0),
-        },
-        '-',
-      ];
-    }
-    const staged = stageOf(api.stages, url.pathname);
-    const matched = staged && route(method, staged.routePath);
-    if (staged === undefined || matched === undefined) return [gatewayResponse(404, 'Not Found'), '-'];
-    const routeKey = matched.route.routeKey;
-    if (!(throttles.get(staged.stage.name)?.(routeKey) ?? true)) {
-      return [gatewayResponse(429, 'Too Many Requests'), routeKey, 'throttled'];
-    }
-    const body = await readBody(request);
-    if (body === undefined) return [gatewayResponse(413, 'Request Entity Too Large'), routeKey];
-    const auth = await authorize(matched.route, api.authorizers, options.identity, {
-      headers,
-      query: url.searchParams,
-    });
-    if (!auth.ok) return [gatewayResponse(auth.statusCode, auth.message), routeKey, auth.why];
-    const integration = api.integrations.find(
-      (candidate) => candidate.logicalId === matched.route.integration,
-    );
-    if (integration?.functionName === undefined || integration.payloadFormatVersion !== '2.0') {
-      return [
-        gatewayResponse(500, 'Internal Server Error'),
-        routeKey,
-        'only Lambda proxy integrations with payload 2.0 run locally',
-      ];
-    }
-    const incoming: IncomingRequest = {
-      method,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
-      headers,
-      body,
-      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-    };
-    const event = buildEvent(incoming, {
-      accountId: options.accountId,
-      apiId: api.apiId,
-      stage: staged.stage.name,
-      routeKey,
-      requestId,
-      pathParameters: matched.pathParameters,
-      stageVariables: staged.stage.stageVariables,
-      ...(auth.jwt === undefined ? {} : { jwt: auth.jwt }),
-    });
-    const outcome = await withTimeout(options.invoke(integration.functionName, event), integration.timeoutMs);
-    if (outcome === 'timeout')
-      return [gatewayResponse(503, 'Service Unavailable'), routeKey, 'integration timed out'];
-    const why = outcome.status === 'ok' ? undefined : `${outcome.status}: ${outcome.errorMessage}`;
-    return [mapResponse(outcome), routeKey, why];
+  const gateway: Gateway = {
+    api,
+    options,
+    route: createRouter(api.routes),
+    throttles: new Map(
+      api.stages.map((stage) => [stage.name, createThrottle(stage.throttle, stage.routeThrottles)]),
+    ),
   };
-
   const server = createServer((request, response) => {
     const started = Date.now();
     const requestId = randomUUID();
-    response.setHeader('apigw-requestid', requestId);
-    handle(request, requestId)
-      .catch((error: unknown): [OutgoingResponse, string, string] => [
-        gatewayResponse(500, 'Internal Server Error'),
-        '-',
-        error instanceof Error ? error.message : String(error),
-      ])
-      .then(([outgoing, routeKey, error]) => {
-        const origin = request.headers.origin;
-        write(response, { ...outgoing, headers: withCorsHeaders(api.cors, origin, outgoing.headers) });
+    void handle(gateway, request, requestId)
+      .catch((error: unknown) =>
+        gatewayAnswer(
+          500,
+          'Internal Server Error',
+          '-',
+          error instanceof Error ? error.message : String(error),
+        ),
+      )
+      .then((handled) => {
+        const { response: outgoing } = handled;
+        const headers = handled.preflight
+          ? outgoing.headers
+          : withCorsHeaders(api.cors, request.headers.origin, outgoing.headers);
+        write(response, { ...outgoing, headers: { ...headers, 'apigw-requestid': requestId } });
         options.onAccess?.({
           requestId,
-          routeKey,
+          routeKey: handled.routeKey,
           status: outgoing.statusCode,
           latencyMs: Date.now() - started,
-          ...(error === undefined ? {} : { error }),
+          ...(handled.error === undefined ? {} : { error: handled.error }),
         });
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const defaultStage = api.stages.some((stage) => stage.name === '$default');
-  const stagePath = defaultStage ? '' : `${api.stages[0]?.name ?? ''}/`;
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(server, options.port ?? 0, host);
+  const stagePath = api.stages.some((stage) => stage.name === '$default')
+    ? ''
+    : `${api.stages[0]?.name ?? ''}/`;
   return {
     logicalId: api.logicalId,
     apiId: api.apiId,
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/${stagePath}`,
+    url: `http://${host}:${port}/${stagePath}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
