@@ -7,7 +7,7 @@ import { apiEnv } from '../lambdas/api/constants';
 import type { LocalPipeline } from '../local/runtime';
 import type { FunctionSpec } from '../local/template/types';
 import type { BenchImage } from './images';
-import type { Sample, UploadRecord } from './types';
+import type { Goal, RunResult, Sample, UploadRecord } from './types';
 
 /** How one upload is sent: returns the key it was stored under. */
 export type SendUpload = (index: number, image: BenchImage, key: string) => Promise<{ key: string }>;
@@ -113,3 +113,14 @@ export const summarizeBackPressure = (
 
 export const formatBackPressure = (name: string, summary: BackPressureSummary): string =>
   `${name}: through the API, ${summary.accepted} of ${summary.attempted} uploads accepted, ${summary.refused} refused (${(summary.refusedShare * 100).toFixed(1)}%); deepest queue ${summary.peakQueueDepth} (limit: what drains in ${summary.drainSeconds} s, at most ${summary.maxBacklog})`;
+
+/**
+ * Through the API, back-pressure holds when the API turned part of a twice-capacity load away, no
+ * queue went past what it may hold, and every accepted upload was processed exactly once.
+ */
+export const apiBackPressureGoal = (run: RunResult, summary: BackPressureSummary): Goal => ({
+  name: 'back-pressure through the API at twice the maximum',
+  goal: 'some uploads refused, no queue past its limit, every accepted upload accounted for',
+  value: `${summary.refused} of ${summary.attempted} refused, deepest queue ${summary.peakQueueDepth} of at most ${summary.maxBacklog}, unaccounted ${run.unaccounted}`,
+  met: summary.refused > 0 && summary.peakQueueDepth <= summary.maxBacklog && run.unaccounted === 0,
+});

@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lambdas/shared/faults';
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
 import { createLocalClients, emulatorCredentials, type LocalClients } from './clients';
+import { createHold } from './event-source/hold';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
 import { type AccessLine, type DevTokenRequest, type LocalHttpApi, startHttpApis } from './http-api';
 import { createFunctionHost, type EmfDocument, type FunctionHost } from './lambda/host';
@@ -256,6 +257,15 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     }
 
     const metricSums = new Map<string, Record<string, number>>();
+    const onMetrics = (emf: EmfDocument, name: string) => {
+      sumMetrics(metricSums, emf, name);
+      options.onMetrics?.(emf, name);
+    };
+    const environmentOf = (fn: FunctionSpec) => ({
+      ...functionEnvironment,
+      ...queueUrlsIn(fn),
+      ...options.functionEnvironment?.(fn),
+    });
     const hosts = new Map<string, FunctionHost>();
     for (const { fn } of runnable) {
       if (hosts.has(fn.name)) continue;
@@ -265,14 +275,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       hosts.set(
         fn.name,
         createFunctionHost(fn, {
-          environment: { ...functionEnvironment, ...queueUrlsIn(fn), ...options.functionEnvironment?.(fn) },
+          environment: environmentOf(fn),
           maxEnvironments: environments,
           idleTimeoutMs: options.idleTimeoutMs,
           onLog: options.onLog,
-          onMetrics: (emf, name) => {
-            sumMetrics(metricSums, emf, name);
-            options.onMetrics?.(emf, name);
-          },
+          onMetrics,
         }),
       );
     }
@@ -280,7 +287,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       await Promise.all([...hosts.values()].map((host) => host.stop()));
     });
 
-    let held: { promise: Promise<void>; release: () => void } | undefined;
+    const hold = createHold();
     const pollers = runnable.map(({ mapping, fn, queue }) => {
       const host = hosts.get(fn.name) as FunctionHost;
       const poller = new SqsPoller({
@@ -289,7 +296,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
         region,
         sqs: clients.sqs,
         invoke: async (event) => {
-          while (held) await held.promise;
+          await hold.passed();
           return host.invoke(event);
         },
         maxConcurrency: concurrencyOf(mapping),
@@ -308,14 +315,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       const known = hosts.get(fn.name);
       if (known) return known;
       const created = createFunctionHost(fn, {
-        environment: { ...functionEnvironment, ...queueUrlsIn(fn), ...options.functionEnvironment?.(fn) },
+        environment: environmentOf(fn),
         maxEnvironments: options.httpApiConcurrency ?? 4,
         idleTimeoutMs: options.idleTimeoutMs,
         onLog: options.onLog,
-        onMetrics: (emf, name) => {
-          sumMetrics(metricSums, emf, name);
-          options.onMetrics?.(emf, name);
-        },
+        onMetrics,
       });
       hosts.set(fn.name, created);
       return created;
@@ -331,7 +335,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
           onWarning: warn,
         });
     stopping.push(async () => {
-      held?.release();
+      hold.set(false);
       await httpApis?.stop();
     });
 
@@ -362,19 +366,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
         httpApis
           ? httpApis.issueToken(request)
           : Promise.reject(new Error('No HTTP APIs run (backend only)')),
-      holdConsumers(hold) {
-        if (hold && held === undefined) {
-          const gate: { release: () => void } = { release: () => undefined };
-          const promise = new Promise<void>((resolve) => {
-            gate.release = resolve;
-          });
-          held = { promise, release: () => gate.release() };
-        } else if (!hold && held !== undefined) {
-          const { release } = held;
-          held = undefined;
-          release();
-        }
-      },
+      holdConsumers: (held) => hold.set(held),
       notificationsDelivered: () => notifier?.idle() ?? Promise.resolve(),
       async status() {
         return Promise.all(

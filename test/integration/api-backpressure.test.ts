@@ -83,15 +83,18 @@ const expectedRetryAfter = (refusal: Refusal) =>
 const finished = async () =>
   Object.fromEntries((await pipeline.status()).map((s) => [s.functionName, s.deleted]));
 
-it('accepts until the backlog reaches the limit, refuses with a Retry-After from the drain rate, then accepts again, losing nothing', async () => {
-  const accepted: UploadGrant[] = [];
-  pipeline.holdConsumers(true);
+type Answer = Awaited<ReturnType<typeof ask>>;
+interface Sampled {
+  readonly at: number;
+  readonly finished: Record<string, number>;
+}
 
-  // 1. Consumers held: every upload is accepted until the queues hold the limit.
-  let refusal: { status: number; headers: Headers; body: Refusal } | undefined;
+/** Step 1, consumers held: uploads until the first 429, every one before it accepted and uploaded. */
+const fillUntilRefused = async (accepted: UploadGrant[]) => {
+  let refusal: Answer | undefined;
   while (refusal === undefined && accepted.length < maxBacklog + 20) {
     const answer = await ask();
-    if (answer.status === 429) refusal = answer as unknown as typeof refusal;
+    if (answer.status === 429) refusal = answer;
     else {
       expect(answer.status).toBe(201);
       accepted.push(answer.body);
@@ -99,6 +102,63 @@ it('accepts until the backlog reaches the limit, refuses with a Retry-After from
     }
   }
   if (refusal === undefined) throw new Error(`${accepted.length} uploads accepted, none refused`);
+  return { headers: refusal.headers, body: refusal.body as unknown as Refusal };
+};
+
+/** Step 2, consumers running: asks every 100 ms until accepted; every refusal's Retry-After checked. */
+const askUntilAccepted = async () => {
+  const samples: Sampled[] = [];
+  const measured: { at: number; refusal: Refusal }[] = [];
+  const reopened = await waitFor(
+    async () => {
+      samples.push({ at: Date.now(), finished: await finished() });
+      const answer = await ask();
+      if (answer.status === 201) return answer.body;
+      expect(answer.status).toBe(429);
+      const refusal = answer.body as unknown as Refusal;
+      expect(answer.headers.get('retry-after')).toBe(String(refusal.retryAfterSeconds));
+      expect(refusal.retryAfterSeconds).toBe(expectedRetryAfter(refusal));
+      if (refusal.queues.some((queue) => queue.drainRatePerSecond !== undefined)) {
+        measured.push({ at: Date.now(), refusal });
+      }
+      return undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, what: 'an upload accepted once the backlog drained' },
+  );
+  return { reopened, samples, measured };
+};
+
+/** What a consumer finished per second over the 6 s before `at`, by its event source's own count. */
+const observedRate = (samples: readonly Sampled[], consumer: string, at: number) => {
+  const end = samples.filter((sample) => sample.at <= at).at(-1) ?? samples[0];
+  const start = samples.find((sample) => sample.at >= at - 6_000) ?? samples[0];
+  const fn = Object.keys(end?.finished ?? {}).find((name) =>
+    name.toLowerCase().includes(`${consumer}function`),
+  );
+  const done = (end?.finished[fn ?? ''] ?? 0) - (start?.finished[fn ?? ''] ?? 0);
+  return done / (((end?.at ?? 0) - (start?.at ?? 0)) / 1000);
+};
+
+/** Step 3: every accepted upload through all four stages, nothing in a DLQ. */
+const expectAllProcessed = async (accepted: readonly UploadGrant[]) => {
+  const answers = await waitFor(
+    async () => {
+      const all = await Promise.all(accepted.map((grant) => api.image(token, grant.imageId)));
+      return all.every((answer) => answer.status === 200 && answer.body.settled === true) ? all : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 1_000, what: `all ${accepted.length} accepted uploads processed` },
+  );
+  for (const answer of answers) {
+    const stages = answer.body.stages as Record<string, { status: string }>;
+    for (const consumer of consumerNames) expect(stages[consumer]?.status).toBe('processed');
+  }
+  for (const status of await pipeline.status()) expect(status.dlqDepth).toBe(0);
+};
+
+it('accepts until the backlog reaches the limit, refuses with a Retry-After from the drain rate, then accepts again, losing nothing', async () => {
+  const accepted: UploadGrant[] = [];
+  pipeline.holdConsumers(true);
+  const refusal = await fillUntilRefused(accepted);
   // An upload accepted just before a reading may not be queued yet when it is read: a few more get in.
   expect(accepted.length).toBeGreaterThanOrEqual(maxBacklog);
   expect(accepted.length).toBeLessThanOrEqual(maxBacklog + 3);
@@ -109,70 +169,21 @@ it('accepts until the backlog reaches the limit, refuses with a Retry-After from
   expect(refusal.body.retryAfterSeconds).toBe(drainSeconds);
   expect((await ask()).status).toBe(429);
 
-  // 2. Consumers running: refusals now carry the measured drain rate, until the backlog fits.
   pipeline.holdConsumers(false);
-  const samples: { at: number; finished: Record<string, number> }[] = [];
-  const measured: { at: number; refusal: Refusal }[] = [];
-  let reopened: UploadGrant | undefined;
-  await waitFor(
-    async () => {
-      samples.push({ at: Date.now(), finished: await finished() });
-      const answer = await ask();
-      if (answer.status === 201) reopened = answer.body;
-      else {
-        expect(answer.status).toBe(429);
-        const body = answer.body as unknown as Refusal;
-        expect(answer.headers.get('retry-after')).toBe(String(body.retryAfterSeconds));
-        expect(body.retryAfterSeconds).toBe(expectedRetryAfter(body));
-        if (body.queues.some((queue) => queue.drainRatePerSecond !== undefined)) {
-          measured.push({ at: Date.now(), refusal: body });
-        }
-      }
-      return reopened;
-    },
-    { timeoutMs: 60_000, intervalMs: 100, what: 'an upload accepted once the backlog drained' },
-  );
-  if (reopened !== undefined) {
-    accepted.push(reopened);
-    await uploadWith(reopened);
-  }
-  expect(measured.length).toBeGreaterThan(0);
-
-  // The rate the API measured agrees with what that consumer did over the same last seconds (the
-  // API averages its last 6 one-second readings), by the consumer's own count of finished messages.
-  const last = measured.at(-1) as (typeof measured)[number];
-  const end = samples.filter((sample) => sample.at <= last.at).at(-1) ?? samples[0];
-  const start = samples.find((sample) => sample.at >= last.at - 6_000) ?? samples[0];
-  const observedRate = (consumer: string) => {
-    const fn = Object.keys(end?.finished ?? {}).find((name) =>
-      name.toLowerCase().includes(`${consumer}function`),
-    );
-    const done = (end?.finished[fn ?? ''] ?? 0) - (start?.finished[fn ?? ''] ?? 0);
-    return done / (((end?.at ?? 0) - (start?.at ?? 0)) / 1000);
-  };
+  const { reopened, samples, measured } = await askUntilAccepted();
+  accepted.push(reopened);
+  await uploadWith(reopened);
+  // The API averages its last 6 one-second readings: its rate agrees with what the consumer did then.
+  const last = measured.at(-1);
+  if (last === undefined) throw new Error('No refusal carried a measured drain rate');
   const refusing = last.refusal.queues.filter((queue) => queue.backlog >= queue.limit);
   expect(refusing.length).toBeGreaterThan(0);
   for (const queue of refusing) {
-    const observed = observedRate(queue.consumer);
-    expect(queue.drainRatePerSecond, `${queue.consumer}: ${observed}/s observed`).toBeGreaterThan(
-      observed / 2,
-    );
-    expect(queue.drainRatePerSecond, `${queue.consumer}: ${observed}/s observed`).toBeLessThan(observed * 2);
+    const observed = observedRate(samples, queue.consumer, last.at);
+    const why = `${queue.consumer}: ${queue.drainRatePerSecond}/s measured, ${observed}/s observed`;
+    expect(queue.drainRatePerSecond, why).toBeGreaterThan(observed / 2);
+    expect(queue.drainRatePerSecond, why).toBeLessThan(observed * 2);
   }
 
-  // 3. Every accepted upload reaches all four stages; nothing in a DLQ.
-  await waitFor(
-    async () => {
-      const answers = await Promise.all(accepted.map((grant) => api.image(token, grant.imageId)));
-      const done = answers.filter((answer) => answer.status === 200 && answer.body.settled === true);
-      return done.length === accepted.length ? answers : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 1_000, what: `all ${accepted.length} accepted uploads processed` },
-  ).then((answers) => {
-    for (const answer of answers) {
-      const stages = answer.body.stages as Record<string, { status: string }>;
-      for (const consumer of consumerNames) expect(stages[consumer]?.status).toBe('processed');
-    }
-  });
-  for (const status of await pipeline.status()) expect(status.dlqDepth).toBe(0);
+  await expectAllProcessed(accepted);
 }, 240_000);
