@@ -17,6 +17,7 @@ import type {
   BucketSpec,
   EventSourceMappingSpec,
   FunctionSpec,
+  HttpApiSpec,
   LocalNaming,
   QueueSpec,
   SubscriptionSpec,
@@ -106,6 +107,7 @@ const invokedFunctions = (
   mappings: readonly EventSourceMappingSpec[],
   notifications: readonly BucketNotificationSpec[],
   subscriptions: readonly SubscriptionSpec[],
+  httpApis: readonly HttpApiSpec[],
 ): Map<string, string[]> => {
   const invokedBy = new Map<string, string[]>();
   const invokes = (arnOrName: string, by: string) => {
@@ -120,6 +122,12 @@ const invokedFunctions = (
   for (const subscription of subscriptions) {
     if (subscription.protocol === 'lambda')
       invokes(subscription.endpoint, `subscription ${subscription.logicalId}`);
+  }
+  for (const api of httpApis) {
+    for (const integration of api.integrations) {
+      if (integration.functionName !== undefined)
+        invokes(integration.functionName, `HTTP API ${api.logicalId}`);
+    }
   }
   return invokedBy;
 };
@@ -217,7 +225,10 @@ export const buildTopology = (
     warnings: [
       ...unsupportedWarnings(unknown),
       ...mappings.warnings,
-      ...unrunnableWarnings(functions, invokedFunctions(eventSourceMappings, notifications, subscriptions)),
+      ...unrunnableWarnings(
+        functions,
+        invokedFunctions(eventSourceMappings, notifications, subscriptions, httpApis),
+      ),
       ...context.warnings,
     ],
   };
