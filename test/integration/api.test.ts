@@ -11,6 +11,7 @@ import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
+import { apiLines, developmentUser } from '../../local/http-api/banner';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
 import { runCommand } from '../../ops/commands';
 import { photoJpeg, pngWithAlpha } from '../../samples/images';
@@ -236,6 +237,17 @@ describe('requests the API refuses', () => {
     expect((await api.search(bob, 'private')).body.images).toEqual([]);
     // Bob's delete did nothing.
     expect(await objectExists(names.uploads, mine.key)).toBe(true);
+  });
+});
+
+describe('npm start', () => {
+  it('prints the API URL and a development token the API accepts', async () => {
+    const printed = await apiLines(pipeline);
+    const url = /api {10}(\S+)/.exec(printed)?.[1];
+    const token = /token {8}(\S+)/.exec(printed)?.[1];
+    expect(url).toBe(pipeline.httpApis[0]?.url);
+    expect(claimsOf(token ?? '').sub).toBe(developmentUser);
+    expect((await createApiClient(url ?? '').list(token ?? '')).status).toBe(200);
   });
 });
 
