@@ -3,17 +3,12 @@
  * checked by its authorizer, real presigned POST uploads checked by the embedded S3, and the
  * pipeline behind it. Runs the short-timeout test stack (local/soak.ts), on its own free ports.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { apiLines, developmentUser } from '../../local/http-api/banner';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
-import { runCommand } from '../../ops/commands';
 import { photoJpeg, pngWithAlpha } from '../../samples/images';
 import { createApiClient, postForm, type UploadGrant } from '../helpers/api';
 import { waitFor } from '../helpers/wait';
@@ -237,48 +232,6 @@ describe('requests the API refuses', () => {
     expect((await api.search(bob, 'private')).body.images).toEqual([]);
     // Bob's delete did nothing.
     expect(await objectExists(names.uploads, mine.key)).toBe(true);
-  });
-});
-
-describe('npm start', () => {
-  it('prints the API URL and a development token the API accepts', async () => {
-    const printed = await apiLines(pipeline);
-    const url = /api {10}(\S+)/.exec(printed)?.[1];
-    const token = /token {8}(\S+)/.exec(printed)?.[1];
-    expect(url).toBe(pipeline.httpApis[0]?.url);
-    expect(claimsOf(token ?? '').sub).toBe(developmentUser);
-    expect((await createApiClient(url ?? '').list(token ?? '')).status).toBe(200);
-  });
-});
-
-describe('the operator tool', () => {
-  it('image-fanout upload <file> goes through the API and follows the image through all four stages', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'api-upload-'));
-    const file = join(dir, 'lighthouse.jpg');
-    writeFileSync(file, await photoJpeg({ width: 320, height: 240, seed: 21 }));
-    const printed: string[] = [];
-    try {
-      const code = await runCommand(
-        ['upload', file, '--api', pipeline.httpApis[0]?.url ?? '', '--wait', '--json'],
-        {
-          print: (text) => printed.push(text),
-          env: { IMAGE_FANOUT_TOKEN: alice },
-        },
-      );
-      expect(code).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true });
-    }
-    const result = JSON.parse(printed.join('\n'));
-    expect(result.key).toMatch(/^uploads\/alice\/[0-9a-f]{16}\/lighthouse\.jpg$/);
-    expect(Object.values(result.stages).map((stage) => (stage as { status: string }).status)).toEqual(
-      consumerNames.map(() => 'processed'),
-    );
-    const refused = runCommand(['upload', file, '--api', pipeline.httpApis[0]?.url ?? ''], {
-      print: () => undefined,
-      env: {},
-    });
-    await expect(refused).rejects.toThrow(/--token or IMAGE_FANOUT_TOKEN/);
   });
 });
 
