@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import { consumerLabel } from '../local/status-line';
 import { ensureLocalAssembly } from '../local/synth';
 import { readTopology } from '../local/template/topology';
+import type { BenchBackPressure } from './api-load';
 import { backPressureComparison, efficiencyComparison, goalsOf, sweepComparisons } from './comparisons';
 import {
   benchPlans,
@@ -53,6 +54,8 @@ export interface BenchOptions {
   /** Synthesize even if the local assembly looks up to date. */
   readonly synth?: boolean;
   readonly tuning?: PipelineTuning;
+  /** Upload through the stack's HTTP API with these back-pressure settings (`--via api`). */
+  readonly viaApi?: BenchBackPressure;
   readonly onProgress?: (progress: PhaseProgress) => void;
   readonly log?: (line: string) => void;
 }
@@ -171,6 +174,7 @@ export const runBenchmark = async (options: BenchOptions): Promise<BenchResult> 
     cloudAssemblyDir,
     runId,
     ...tuning,
+    ...(options.viaApi ? { viaApi: options.viaApi } : {}),
     onError: (message) => notes.push(`runtime error: ${message}`),
   });
   try {
@@ -302,6 +306,7 @@ export const runBenchmark = async (options: BenchOptions): Promise<BenchResult> 
       warmupCount,
       consumers: labels,
       maxConcurrency: tuning.maxConcurrency,
+      ...(options.viaApi ? { via: 'api', backPressure: options.viaApi } : {}),
     },
     imageSet: summarizeImageSet(images, relative(options.projectDir, imageSet.dir)),
     mappings,

@@ -17,6 +17,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  */
 const defaultMaxConcurrency = 2 * availableParallelism();
 
+const { localBackPressure } = await import('./api-load');
+
 const usage = `Usage: npm run bench -- [options]
 
 Without --rate, the whole suite on the local runtime: the raw compute bound, the pipeline at its
@@ -31,6 +33,10 @@ sweep and the micro comparisons (about 9 minutes on 2 cores; --quick about 2).
                          for --count images (default 100) or --duration seconds
   --skip-sweep           leave out the sweep
   --skip-micro           leave out the micro comparisons (bench/compare)
+  --via <s3|api>         how the load uploads: straight to S3 (default), or through the stack's HTTP API
+                         as an app does (presigned POST), so its back-pressure decides what gets in;
+                         429s are counted as refused, not retried. The API may hold what drains in
+                         ${localBackPressure.drainSeconds} s, at most ${localBackPressure.maxBacklog} per queue (sized for this machine, over the template's)
   --max-concurrency <n|none>
                          cap every consumer's concurrent invocations, as npm start -- --max-concurrency
                          does (default 2 per core: ${defaultMaxConcurrency} here); none runs each mapping's
@@ -54,6 +60,7 @@ const { values: args } = parseArgs({
     'skip-sweep': { type: 'boolean', default: false },
     'skip-micro': { type: 'boolean', default: false },
     'max-concurrency': { type: 'string' },
+    via: { type: 'string', default: 's3' },
     synth: { type: 'boolean', default: false },
     results: { type: 'string' },
     endpoint: { type: 'string' },
@@ -89,6 +96,8 @@ const maxConcurrency =
     ? undefined
     : (positive('max-concurrency', args['max-concurrency']) ?? defaultMaxConcurrency);
 const remote = args.bucket !== undefined;
+if (args.via !== 's3' && args.via !== 'api') fail(`--via is s3 or api, not "${args.via}"`);
+if (remote && args.via === 'api') fail('--via api runs on the local runtime, not with --bucket');
 if (remote && args.table === undefined) fail('--bucket needs --table: latencies come from the stage records');
 if (!remote && (args.table !== undefined || args.endpoint !== undefined)) {
   fail('--table and --endpoint go with --bucket (a deployed stack)');
@@ -170,6 +179,7 @@ try {
       skipMicro: args['skip-micro'],
       synth: args.synth,
       tuning: maxConcurrency === undefined ? {} : { maxConcurrency },
+      ...(args.via === 'api' ? { viaApi: localBackPressure } : {}),
       onProgress: (p) => progress.update(p),
       log: (line) => progress.log(line),
     });

@@ -1,4 +1,5 @@
 /** The pipeline's own comparisons (efficiency, back-pressure, sweep) and the goals they are held to. */
+import { apiBackPressureGoal } from './api-load';
 import { goals, latencyLoadShare, overloadBacklogShare, overloadFactor } from './constants';
 import { round } from './stats';
 import type { Comparison, Goal, RawBoundResult, RunResult, SweepResult } from './types';
@@ -109,7 +110,9 @@ export const goalsOf = (result: {
   }
   const overload = result.runs.find((run) => run.name === 'overload');
   const backPressure = result.comparisons.find((comparison) => comparison.name.startsWith('back-pressure'));
-  if (overload && backPressure) {
+  if (overload?.backPressure) {
+    out.push(apiBackPressureGoal(overload, overload.backPressure));
+  } else if (overload && backPressure) {
     // Grew: when the load stopped, a tenth of the messages sent were still waiting (at twice the
     // capacity about half would be), more than the half-load run ever had waiting.
     const steadyPeak = result.runs.find((run) => run.name === 'half-load')?.queueDepth?.peak ?? 0;

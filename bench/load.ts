@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type SendUpload, UploadRefused } from './api-load';
 import type { BenchImage } from './images';
 import type { UploadRecord } from './types';
 
@@ -29,6 +30,8 @@ export interface LoadOptions {
   readonly imageOf?: (index: number) => BenchImage;
   readonly signal?: AbortSignal;
   readonly onUpload?: (upload: UploadRecord) => void;
+  /** How an upload is sent; default a PutObject to `bucket` (`--via api`: through the API). */
+  readonly send?: SendUpload;
 }
 
 /** An upload that starts this much after its scheduled time is late: the generator could not keep up. */
@@ -59,26 +62,30 @@ export const runLoad = async (options: LoadOptions): Promise<UploadRecord[]> => 
     const image = imageOf(index);
     const key = keyFor(options.prefix, index, image);
     const startedAt = Date.now();
-    const done = options.s3
-      .send(
+    const put: SendUpload = async () => {
+      await options.s3.send(
         new PutObjectCommand({
           Bucket: options.bucket,
           Key: key,
           Body: image.body,
           ContentType: image.contentType,
         }),
-      )
+      );
+      return { key };
+    };
+    const done = (options.send ?? put)(index, image, key)
       .then(
-        () => ({ endedAt: Date.now() }),
+        (sent) => ({ endedAt: Date.now(), key: sent.key }),
         (error: unknown) => ({
           endedAt: Date.now(),
+          key,
           error: error instanceof Error ? error.message : String(error),
+          ...(error instanceof UploadRefused ? { refused: true } : {}),
         }),
       )
       .then((outcome) => {
         const record: UploadRecord = {
           index,
-          key,
           image: image.name,
           bytes: image.bytes,
           scheduledAt,

@@ -1,4 +1,5 @@
 /** The summary printed at the end of a run: plain-text tables, one section per question. */
+import { type BackPressureSummary, formatBackPressure } from './api-load';
 import type { BenchResult, Comparison, Distribution, RunResult } from './types';
 
 const table = (
@@ -111,6 +112,12 @@ export const formatSummary = (result: BenchResult): string => {
     `  CPU: this process, every thread; cores busy below ${result.machine.cpus} while saturated means something else had the rest`,
   );
 
+  const throughApi = result.runs.filter((run) => run.backPressure !== undefined);
+  if (throughApi.length > 0) {
+    out.push('', 'Back-pressure (uploads through the API)');
+    for (const run of throughApi)
+      out.push(`  ${formatBackPressure(rateLabel(run), run.backPressure as BackPressureSummary)}`);
+  }
   out.push('', 'Latency from upload (acknowledged) to done, seconds');
   out.push(
     table(

@@ -8,6 +8,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { accountFor } from '../local/accounting';
 import { viewOf } from '../local/attach';
 import { type ConsumerStatus, type LocalPipeline, startLocalPipeline } from '../local/runtime';
+import {
+  apiEnvironment,
+  apiSender,
+  type BenchBackPressure,
+  type SendUpload,
+  summarizeBackPressure,
+} from './api-load';
 import type { BenchImage } from './images';
 import { type Rate, runLoad } from './load';
 import {
@@ -43,6 +50,8 @@ export interface BenchPipelineOptions extends PipelineTuning {
   /** Distinguishes this bench's keys: `uploads/bench-<runId>-<run name>/...`. */
   readonly runId: string;
   readonly onError?: (message: string) => void;
+  /** Upload through the stack's HTTP API, with these back-pressure settings (`--via api`). */
+  readonly viaApi?: BenchBackPressure;
 }
 
 /** A local pipeline with what the runs measure it by: status samples and every batch's span. */
@@ -53,6 +62,8 @@ export interface BenchPipeline {
   readonly batches: readonly BatchSpan[];
   readonly bucket: string;
   readonly runId: string;
+  /** Set with `--via api`: uploads go through the API, and these are its back-pressure settings. */
+  readonly viaApi?: { readonly send: SendUpload; readonly settings: BenchBackPressure };
   stop(): Promise<void>;
 }
 
@@ -153,7 +164,10 @@ export const startBenchPipeline = async (options: BenchPipelineOptions): Promise
     port: 0,
     maxConcurrency: options.maxConcurrency,
     adjustMapping: options.adjustMapping,
-    functionEnvironment: options.functionEnvironment,
+    functionEnvironment: (fn) => ({
+      ...options.functionEnvironment?.(fn),
+      ...(options.viaApi ? apiEnvironment(options.viaApi)(fn) : {}),
+    }),
     idleTimeoutMs: benchIdleTimeoutMs,
     onBatch: (report) => {
       const end = Date.now();
@@ -170,7 +184,9 @@ export const startBenchPipeline = async (options: BenchPipelineOptions): Promise
   labels = labelsByMapping(setups);
   const sampler = startSampler(pipeline);
   await pipeline.notificationsDelivered();
+  const viaApi = options.viaApi && { send: await apiSender(pipeline), settings: options.viaApi };
   return {
+    ...(viaApi ? { viaApi } : {}),
     pipeline,
     sampler,
     setups,
@@ -218,19 +234,21 @@ export const warmUp = async (
     500,
   );
   try {
-    await runLoad({
+    const uploads = await runLoad({
       s3: pipeline.clients.s3,
       bucket: bench.bucket,
       prefix: `${pipeline.topology.outputs.UploadsPrefix ?? ''}bench-${bench.runId}-warmup/`,
       images: options.images,
       rate: 'max',
       count: options.count,
+      send: bench.viaApi?.send,
       onUpload: () => {
         uploaded++;
       },
     });
     await pipeline.notificationsDelivered();
-    await waitUntilSettled(sampler, baseline, options.count, Date.now() + 600_000);
+    const accepted = uploads.filter((upload) => upload.error === undefined).length;
+    await waitUntilSettled(sampler, baseline, accepted, Date.now() + 600_000);
   } finally {
     clearInterval(ticker);
   }
@@ -290,6 +308,7 @@ export const runMeasured = async (bench: BenchPipeline, options: LoadRunOptions)
       count: options.count,
       durationSeconds: options.durationSeconds,
       maxInFlight: options.maxInFlight,
+      send: bench.viaApi?.send,
       onUpload: () => {
         uploaded++;
       },
@@ -335,14 +354,15 @@ export const runMeasured = async (bench: BenchPipeline, options: LoadRunOptions)
         accounting.counts['wrong outcome'] +
         (uploads.length - ok.length);
 
-  return summarizeRun({
+  const samples = sampler.samples.filter((sample) => sample.at >= baseline.at && sample.at <= final.at);
+  const summary = summarizeRun({
     name: options.name,
     rate: options.rate,
     requestedCount: options.count,
     requestedDurationSeconds: options.durationSeconds,
     uploads,
     stages,
-    samples: sampler.samples.filter((sample) => sample.at >= baseline.at && sample.at <= final.at),
+    samples,
     batches: bench.batches.filter((batch) => batch.start >= started),
     mappings: Object.fromEntries(
       setups.map((setup) => [setup.label, { cap: setup.concurrency, batchSize: setup.mapping.batchSize }]),
@@ -370,4 +390,13 @@ export const runMeasured = async (bench: BenchPipeline, options: LoadRunOptions)
     ...(accounting ? { accounting: accounting.counts } : {}),
     ...(unaccounted === undefined ? {} : { unaccounted }),
   });
+  // A refused upload was turned away by design: it is no image to account for.
+  const refused = uploads.filter((upload) => upload.refused === true).length;
+  return bench.viaApi
+    ? {
+        ...summary,
+        ...(summary.unaccounted === undefined ? {} : { unaccounted: summary.unaccounted - refused }),
+        backPressure: summarizeBackPressure(uploads, samples, bench.viaApi.settings),
+      }
+    : summary;
 };

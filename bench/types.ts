@@ -1,3 +1,4 @@
+import type { BackPressureSummary } from './api-load';
 import type { ImageSetSummary } from './images';
 
 /** A figure measured two ways side by side (the shape `bench/compare` reports too). */
@@ -26,6 +27,8 @@ export interface UploadRecord {
   /** Started more than 100 ms after its scheduled time: the generator could not keep the rate. */
   readonly late: boolean;
   readonly error?: string;
+  /** The API answered 429 (`--via api`): back-pressure, not a failure. */
+  readonly refused?: boolean;
 }
 
 /** Seconds. */
@@ -152,6 +155,8 @@ export interface RunResult {
   readonly retried: Readonly<Record<ConsumerLabel, number>>;
   readonly timeouts: number;
   readonly errors: number;
+  /** With `--via api`: what the API's back-pressure accepted and refused. */
+  readonly backPressure?: BackPressureSummary;
   readonly concurrency?: Readonly<Record<ConsumerLabel, ConsumerConcurrency>>;
   /**
    * Messages not yet done (visible + received), summed over the four queues: its peak, and where it

@@ -16,8 +16,10 @@ import {
   uploadsPrefix,
 } from '../lambdas/shared/constants';
 import { tableSchema } from '../lambdas/shared/store/schema';
+import { ApiIdentity } from './api-auth';
 import { consumerDescriptions } from './consumers';
 import { accessLogDays, alarmPeriod, noncurrentVersionDays } from './defaults';
+import { ImageApi } from './image-api';
 import { ImageConsumer } from './image-consumer';
 import type { PipelineSettings } from './settings';
 import { UploadEventsDestination } from './upload-events';
@@ -25,6 +27,9 @@ import { UploadEventsDestination } from './upload-events';
 export interface ImageFanoutStackProps extends StackProps {
   readonly settings: PipelineSettings;
 }
+
+/** The output a client reads the API's base URL from (ops tool, bench, docs). */
+export const apiUrlOutput = 'ApiUrl';
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
@@ -36,6 +41,8 @@ export class ImageFanoutStack extends Stack {
   readonly topic: sns.Topic;
   readonly table: dynamodb.Table;
   readonly consumers: Readonly<Record<ConsumerName, ImageConsumer>>;
+  readonly api: ImageApi;
+  readonly identity: ApiIdentity;
 
   constructor(scope: Construct, id: string, props: ImageFanoutStackProps) {
     super(scope, id, props);
@@ -151,6 +158,20 @@ export class ImageFanoutStack extends Stack {
     }
     this.consumers = consumers;
 
+    this.identity = new ApiIdentity(this, 'ApiIdentity', { auth: settings.apiAuth, removalPolicy });
+    this.api = new ImageApi(this, 'Api', {
+      settings: settings.api,
+      trust: this.identity.trust,
+      corsOrigins: settings.apiAuth.corsOrigins,
+      architecture: settings.architecture,
+      environment,
+    });
+    this.api.managesUploads(this.uploadsBucket, uploadsPrefix, settings.apiAuth.corsOrigins);
+    this.api.presignsDownloads(this.derivedBucket, thumbnailPrefix);
+    this.api.readsImages(this.table, tableSchema.termIndex.name);
+    for (const consumer of Object.values(consumers))
+      this.api.watchesBacklog(consumer.consumerName, consumer.queue);
+
     this.addAlarmsAndDashboard(topicKey, settings);
     this.addOutputs();
   }
@@ -197,12 +218,17 @@ export class ImageFanoutStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const alarms = [deliveryFailures, ...consumers.flatMap((consumer) => consumer.alarms)];
+    const alarms = [
+      deliveryFailures,
+      ...consumers.flatMap((consumer) => consumer.alarms),
+      ...this.api.alarms,
+    ];
     for (const alarm of alarms) alarm.addAlarmAction(action);
 
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
     for (const consumer of consumers) dashboard.addWidgets(...consumer.dashboardWidgets());
+    dashboard.addWidgets(...this.api.dashboardWidgets());
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
   }
 
@@ -212,6 +238,8 @@ export class ImageFanoutStack extends Stack {
     new CfnOutput(this, 'DerivedBucketName', { value: this.derivedBucket.bucketName });
     new CfnOutput(this, 'ImageEventsTopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'ImagesTableName', { value: this.table.tableName });
+    new CfnOutput(this, apiUrlOutput, { value: this.api.stage.url });
+    new CfnOutput(this, 'ApiFunctionName', { value: this.api.function.functionName });
     for (const consumer of Object.values(this.consumers)) {
       const id = pascal(consumer.consumerName);
       new CfnOutput(this, `${id}QueueUrl`, { value: consumer.queue.queueUrl });

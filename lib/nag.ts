@@ -38,6 +38,24 @@ export const applyNagChecks = (app: App, stack: ImageFanoutStack) => {
     });
   }
 
+  Validations.of(stack.api).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${arnOf(stack.uploadsBucket)}/${uploadsPrefix}*]`,
+    reason:
+      'The API presigns uploads to keys it makes per request (uploads/<owner>/<unique>/<file>); the grant stops at the uploads/ prefix.',
+  });
+  Validations.of(stack.api).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${arnOf(stack.derivedBucket)}/${thumbnailPrefix}*]`,
+    reason:
+      'The API presigns GET URLs of the thumbnails recorded on an image; their keys are known only at run time.',
+  });
+  if (stack.identity.userPool !== undefined) {
+    Validations.of(stack.identity.userPool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason:
+        'Threat protection needs the Plus feature plan, billed per active user; sign-up is closed (administrators invite users) and MFA is required.',
+    });
+  }
+
   // The singleton handler CDK itself adds to apply bucket notification configurations.
   for (const child of stack.node.children) {
     const id = child.node.id;

@@ -2,6 +2,12 @@ import type { Node } from 'constructs';
 import { type ModerationProviderName, moderationProviders } from '../lambdas/moderation/types';
 import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
 import { defaultImageLimits, type ImageLimits } from '../lambdas/shared/image/limits';
+import {
+  type ApiAuthSettings,
+  type ApiSettings,
+  apiAuthFromContext,
+  apiSettingsFromContext,
+} from './api-settings';
 import { type ConsumerSettings, consumerDefaults } from './consumers';
 
 export const architectures = ['arm64', 'x86_64'] as const;
@@ -19,6 +25,10 @@ export interface PipelineSettings {
   readonly limits: ImageLimits;
   readonly thumbnailWidths: readonly number[];
   readonly consumers: Readonly<Record<ConsumerName, ConsumerSettings>>;
+  /** The front door: presigned URLs, back-pressure limits, throttling. */
+  readonly api: ApiSettings;
+  /** Who may call the API, and from which browser origins. */
+  readonly apiAuth: ApiAuthSettings;
 }
 
 export const settingsContextKeys = [
@@ -31,6 +41,10 @@ export const settingsContextKeys = [
   'maxImagePixels',
   'thumbnailWidths',
   'consumers',
+  'api',
+  'jwtIssuer',
+  'jwtAudience',
+  'corsOrigins',
 ] as const;
 
 class SettingsError extends Error {
@@ -169,5 +183,7 @@ export const settingsFromContext = (node: Pick<Node, 'tryGetContext'>): Pipeline
     },
     thumbnailWidths,
     consumers,
+    api: apiSettingsFromContext(get('api')),
+    apiAuth: apiAuthFromContext((key) => get(key as (typeof settingsContextKeys)[number])),
   };
 };

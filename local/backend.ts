@@ -12,6 +12,7 @@ import {
 } from './backend/object-events';
 import { CurrentContext } from './backend/request-context';
 import { sweepExpiredMessages } from './backend/retention';
+import { localSecrets, registerPresignedRequests } from './backend/s3-presigned';
 import type { S3Request, VersioningLayer } from './backend/s3-request';
 import { answerSystemHeaders, ObjectSystemHeaders } from './backend/s3-system-headers';
 import { answerWithVersioning } from './backend/s3-versioning';
@@ -158,6 +159,7 @@ export const startEmbeddedBackend = async (
     defaultRegion: region,
     stores: stores as unknown as NonNullable<Parameters<typeof buildApp>[0]>['stores'],
   });
+  registerPresignedRequests(app, localSecrets());
   const events = new ObjectEvents();
   const versions = new BucketVersions(stores.s3Store);
   const currentRequest = new CurrentContext<S3RequestContext>();

@@ -13,6 +13,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const usage = `Usage: npm start -- [options]
 
   --port <n>             port of the embedded backend (default 4566)
+  --api-port <n>         port of the stack's HTTP API (default 4567)
   --host <addr>          address to listen on (default 127.0.0.1)
   --endpoint <url>       use this AWS-compatible endpoint (e.g. LocalStack) instead of the embedded one
   --region <name>        region (default us-east-1, or AWS_REGION)
@@ -32,6 +33,7 @@ const usage = `Usage: npm start -- [options]
 const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: '4566' },
+    'api-port': { type: 'string', default: '4567' },
     host: { type: 'string', default: '127.0.0.1' },
     endpoint: { type: 'string' },
     region: { type: 'string', default: process.env.AWS_REGION ?? 'us-east-1' },
@@ -110,6 +112,7 @@ const pipeline = await startLocalPipeline({
   stackName: args.stack,
   endpoint: args.endpoint,
   port: positive('port', args.port),
+  httpApiPort: positive('api-port', args['api-port']),
   host: args.host,
   region: args.region,
   maxConcurrency: positive('max-concurrency', args['max-concurrency']),
@@ -126,6 +129,7 @@ const pipeline = await startLocalPipeline({
 });
 
 const outputs = pipeline.topology.outputs;
+const { apiLines } = await import('./http-api/banner');
 const bucket = outputs.UploadsBucketName ?? pipeline.topology.buckets[0]?.name ?? '(none)';
 const prefix = outputs.UploadsPrefix ?? '';
 const credentialsLine = `AWS_ENDPOINT_URL=${pipeline.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${pipeline.region}`;
@@ -145,7 +149,7 @@ console.log(`
 image-fanout is running locally (${topology.stackName}), ready in ${seconds(Date.now() - started)}
   endpoint     ${pipeline.endpoint}   (S3, SNS, SQS${pipeline.backend ? ' and DynamoDB on one port' : ''}), account ${topology.naming.accountId}
 ${appLines}
-${anyFaults(faults) ? `  faults       ${JSON.stringify(faults)}\n` : ''}  logs         ${relative(process.cwd(), logsDir) || '.'}/<function>.log
+${await apiLines(pipeline)}${anyFaults(faults) ? `  faults       ${JSON.stringify(faults)}\n` : ''}  logs         ${relative(process.cwd(), logsDir) || '.'}/<function>.log
   try it       ${credentialsLine} \\
                  ${tryIt}
 `);

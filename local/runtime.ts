@@ -2,9 +2,11 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lambdas/shared/faults';
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
 import { createLocalClients, emulatorCredentials, endpointAccountId, type LocalClients } from './clients';
+import { createHold } from './event-source/hold';
 import { concurrencyCeiling, queueSettingsOf, sqsScaling } from './event-source/settings';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
 import { gatedInvoke, reservedConcurrencyGates } from './event-source/throttle';
+import { type AccessLine, type DevTokenRequest, type LocalHttpApi, startHttpApis } from './http-api';
 import { createFunctionHost, type EmfDocument, type FunctionError, type FunctionHost } from './lambda/host';
 import { createNotifier, type Notifier } from './notifications';
 import { findQueues, provision } from './provision';
@@ -50,6 +52,11 @@ export interface LocalPipelineOptions {
   readonly functionEnvironment?: (fn: FunctionSpec) => Readonly<Record<string, string>> | undefined;
   /** Delays before each retry of a failed SNS-to-Lambda delivery; Lambda's 1 and 2 minutes by default. */
   readonly asyncRetryDelaysMs?: readonly number[];
+  /** Port of the (first) HTTP API; 0 picks a free one. Default 0. */
+  readonly httpApiPort?: number;
+  /** Concurrent invocations of a function behind an HTTP API (Lambda scales it on demand). Default 4. */
+  readonly httpApiConcurrency?: number;
+  readonly onAccess?: (line: AccessLine, api: string) => void;
   /** How long an idle execution environment is kept warm. */
   readonly idleTimeoutMs?: number;
   readonly onLog?: (line: string, functionName: string) => void;
@@ -104,6 +111,15 @@ export interface LocalPipeline {
   readonly backend?: EmbeddedBackend;
   readonly startedInMs: number;
   status(): Promise<ConsumerStatus[]>;
+  /** The HTTP APIs of the stack, each on its own port. */
+  readonly httpApis: readonly LocalHttpApi[];
+  /** A token the HTTP API's JWT authorizer accepts (the runtime is the local identity provider). */
+  issueToken(request: DevTokenRequest): Promise<string>;
+  /**
+   * Holds (true) or lets go (false) the consumers: batches the event sources receive wait before
+   * their invocation, in flight, as behind a throttled function. For back-pressure experiments.
+   */
+  holdConsumers(hold: boolean): void;
   /** Resolves when every object event seen so far has been delivered to its destinations. */
   notificationsDelivered(): Promise<unknown>;
   /** Stops polling, lets the invocations under way finish, then shuts everything down. */
@@ -194,6 +210,17 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     }
     const queueUrls = provisioned.queueUrls;
     const queues = topology.queues.map((queue) => ({ ...queue, url: queueUrls.get(queue.arn) ?? queue.url }));
+    // A Ref to a queue is its URL: the one the endpoint knows it by, which the template cannot predict.
+    const endpointUrls = new Map(
+      topology.queues.map((queue) => [queue.url, queueUrls.get(queue.arn) ?? queue.url]),
+    );
+    const queueUrlsIn = (fn: FunctionSpec) =>
+      Object.fromEntries(
+        Object.entries(fn.environment).flatMap(([name, value]) => {
+          const url = endpointUrls.get(value);
+          return url === undefined ? [] : [[name, url]];
+        }),
+      );
 
     let notifier: Notifier | undefined;
     if (backend !== undefined && topology.notifications.length > 0) {
@@ -247,6 +274,15 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     }
 
     const metricSums = new Map<string, Record<string, number>>();
+    const onMetrics = (emf: EmfDocument, name: string) => {
+      sumMetrics(metricSums, emf, name);
+      options.onMetrics?.(emf, name);
+    };
+    const environmentOf = (fn: FunctionSpec) => ({
+      ...functionEnvironment,
+      ...queueUrlsIn(fn),
+      ...options.functionEnvironment?.(fn),
+    });
     const hosts = new Map<string, FunctionHost>();
     const hostFor = (fn: FunctionSpec, environments: number): FunctionHost => {
       const existing = hosts.get(fn.name);
@@ -254,14 +290,11 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       // Invocations over the reserved concurrency are throttled before they need an environment.
       const reserved = Math.max(1, fn.reservedConcurrentExecutions ?? environments);
       const created = createFunctionHost(fn, {
-        environment: { ...functionEnvironment, ...options.functionEnvironment?.(fn) },
+        environment: environmentOf(fn),
         maxEnvironments: Math.min(environments, reserved),
         idleTimeoutMs: options.idleTimeoutMs,
         onLog: options.onLog,
-        onMetrics: (emf, name) => {
-          sumMetrics(metricSums, emf, name);
-          options.onMetrics?.(emf, name);
-        },
+        onMetrics,
       });
       hosts.set(fn.name, created);
       return created;
@@ -277,6 +310,7 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     });
 
     const gates = reservedConcurrencyGates(runnable.map(({ fn }) => fn));
+    const hold = createHold();
     const pollers = runnable.map(({ mapping, fn, queue }) => {
       const host = hosts.get(fn.name) as FunctionHost;
       const poller = new SqsPoller({
@@ -286,7 +320,10 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
         sqs: clients.sqs,
         queue: queueSettingsOf(queue),
         functionTimeoutSeconds: fn.timeoutSeconds,
-        invoke: gatedInvoke((event) => host.invoke(event), gates.get(fn.name)),
+        invoke: gatedInvoke(async (event) => {
+          await hold.passed();
+          return host.invoke(event);
+        }, gates.get(fn.name)),
         maxConcurrency: concurrencyOf(mapping),
         onBatch: options.onBatch,
         onError: (error) => options.onError?.(error, `event source ${mapping.logicalId}`),
@@ -316,6 +353,21 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     stopping.push(async () => {
       await Promise.all(snsDeliveries.map((delivery) => delivery.stop()));
     });
+    const hostOf = (fn: FunctionSpec) => hostFor(fn, options.httpApiConcurrency ?? 4);
+    const httpApis = options.backendOnly
+      ? undefined
+      : await startHttpApis({
+          topology,
+          hostOf,
+          port: options.httpApiPort ?? 0,
+          host: options.host,
+          onAccess: options.onAccess,
+          onWarning: warn,
+        });
+    stopping.push(async () => {
+      hold.set(false);
+      await httpApis?.stop();
+    });
 
     const depth = async (queue: QueueSpec | undefined) => {
       if (queue === undefined) return { visible: 0, notVisible: 0 };
@@ -339,6 +391,12 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
       clients,
       backend,
       startedInMs: Date.now() - started,
+      httpApis: httpApis?.apis ?? [],
+      issueToken: (request) =>
+        httpApis
+          ? httpApis.issueToken(request)
+          : Promise.reject(new Error('No HTTP APIs run (backend only)')),
+      holdConsumers: (held) => hold.set(held),
       notificationsDelivered: () => notifier?.idle() ?? Promise.resolve(),
       async status() {
         return Promise.all(

@@ -36,6 +36,8 @@ export const soakContext = (): Record<string, string> => ({
     metadata: { timeoutSeconds: soakTimeoutSeconds },
     indexing: { timeoutSeconds: soakTimeoutSeconds },
   }),
+  // The API's limits scaled to a test's few dozen uploads: a backlog of 60, a 1 s drain, read every second.
+  api: JSON.stringify({ uploadUrlSeconds: 5, maxBacklog: 60, drainSeconds: 1, backlogReadSeconds: 1 }),
 });
 
 export const ensureSoakAssembly = (projectDir: string, onOutput?: (line: string) => void) =>

@@ -18,6 +18,7 @@ import { reprocess } from './reprocess';
 import { pipelineStatus } from './status';
 import { awsTarget, defaultStackName, endpointTarget, type Target } from './target';
 import { listUnreadable } from './unreadable';
+import { formatUpload, uploadThroughApi } from './upload';
 
 export const usage = `Usage: image-fanout <command> [options]      (in this repository: npm run ops -- <command>)
 
@@ -31,6 +32,7 @@ Commands
                                     acknowledged, never retried): why, and the start of the body
   reprocess <key>                   have consumers redo an upload (default: all four)
   image <key>                       where an upload stands: each consumer's record, failures, thumbnails
+  upload <file>                     upload through the API (presigned POST), as an app does
 
 Consumers: ${consumerNames.join(', ')}
 
@@ -49,6 +51,11 @@ Options
   --consumers <a,b>     reprocess: which consumers (default all)
   --bucket <name>       reprocess, image: the bucket of <key> (default the uploads bucket)
   --no-wait             dlq redrive: start the move task and return
+  --api <url>           upload: the API (default IMAGE_FANOUT_API_URL, or the stack's ApiUrl output;
+                        locally, the api line npm start prints)
+  --token <jwt>         upload: a token the API accepts (default IMAGE_FANOUT_TOKEN; locally,
+                        the token npm start prints)
+  --wait                upload: follow the image until all four consumers are through
   -h, --help            this text`;
 
 export interface CommandContext {
@@ -98,6 +105,9 @@ const parse = (argv: readonly string[]) => {
         consumers: { type: 'string' },
         bucket: { type: 'string' },
         'no-wait': { type: 'boolean', default: false },
+        api: { type: 'string' },
+        token: { type: 'string' },
+        wait: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -128,6 +138,31 @@ const openTarget = (options: Options, context: CommandContext): Promise<Target> 
   });
 };
 
+/** The API and a token: from options, the environment, or (for the API) the deployed stack's outputs. */
+const uploadCommand = async (
+  file: string,
+  options: Options,
+  context: CommandContext,
+  show: <T>(result: T, format: (result: T) => string) => void,
+): Promise<number> => {
+  const env = context.env ?? process.env;
+  const token = options.token ?? (env.IMAGE_FANOUT_TOKEN || undefined);
+  if (token === undefined) throw new UsageError('upload: give a token with --token or IMAGE_FANOUT_TOKEN');
+  let apiUrl = options.api ?? (env.IMAGE_FANOUT_API_URL || undefined);
+  if (apiUrl === undefined) {
+    if (options.endpoint ?? env.AWS_ENDPOINT_URL) {
+      throw new UsageError('upload: locally, give the api URL npm start prints with --api');
+    }
+    const target = await openTarget(options, context);
+    target.close();
+    apiUrl = target.apiUrl;
+    if (apiUrl === undefined) throw new OpsError(`Stack ${target.stackName} has no ApiUrl output`);
+  }
+  const path = resolve(context.cwd ?? process.cwd(), file);
+  show(await uploadThroughApi({ apiUrl, token, file: path, wait: options.wait }), formatUpload);
+  return 0;
+};
+
 const failedRedrive = (result: RedriveResult) =>
   result.method === 'move-task'
     ? result.status === 'FAILED'
@@ -148,6 +183,10 @@ export const runCommand = async (argv: readonly string[], context: CommandContex
     if (rest.length !== count) throw new UsageError(`Usage: image-fanout ${form}`);
   };
 
+  if (command === 'upload') {
+    needs(1, 'upload <file> [--api <url>] [--token <jwt>] [--wait]');
+    return uploadCommand(rest[0] as string, options, context, show);
+  }
   // Checked before anything is asked of the target.
   const sub = rest[0];
   if (!['status', 'dlq', 'reprocess', 'image', 'unreadable'].includes(command)) {

@@ -24,6 +24,8 @@ export interface Target {
   readonly uploadsPrefix: string;
   readonly derivedBucket: string;
   readonly tableName: string;
+  /** The HTTP API's base URL (ApiUrl output); locally it is where `npm start` says, not the output. */
+  readonly apiUrl?: string;
   readonly consumers: Readonly<Record<ConsumerName, ConsumerResources>>;
   readonly sqs: SQSClient;
   readonly s3: S3Client;
@@ -79,6 +81,7 @@ export const targetFromOutputs = (
     ...where,
     uploadsBucket: output('UploadsBucketName'),
     uploadsPrefix: outputs.UploadsPrefix ?? '',
+    ...(outputs.ApiUrl ? { apiUrl: outputs.ApiUrl } : {}),
     derivedBucket: output('DerivedBucketName'),
     tableName: output('ImagesTableName'),
     consumers,

@@ -1,5 +1,5 @@
 import { imagePartition, type TableItem } from '../shared/store';
-import { phashBandsOf } from './phash';
+import { phashBandsOf } from './phash-bands';
 
 /** Every search entry of an image sits under the image's partition with this sort-key prefix. */
 export const indexEntryPrefix = 'INDEX#';

@@ -1,9 +1,7 @@
 import sharp from 'sharp';
 import { asImageError, decodeOptions, type ImageLimits } from '../shared/image';
 
-/** Bands the 64-bit hash is cut into for lookup: two hashes within distance 3 share at least one. */
-export const phashBands = 4;
-const bandHexLength = 16 / phashBands;
+export { hammingDistance, phashBands, phashBandsOf } from './phash-bands';
 
 const sampleSize = 32;
 const keptFrequencies = 8;
@@ -54,16 +52,3 @@ export const perceptualHash = async (body: Buffer, limits: ImageLimits): Promise
   for (const coefficient of coefficients) bits = (bits << 1n) | (coefficient > median ? 1n : 0n);
   return bits.toString(16).padStart(16, '0');
 };
-
-export const hammingDistance = (a: string, b: string): number => {
-  let diff = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
-  let count = 0;
-  while (diff > 0n) {
-    count += Number(diff & 1n);
-    diff >>= 1n;
-  }
-  return count;
-};
-
-export const phashBandsOf = (hash: string): string[] =>
-  Array.from({ length: phashBands }, (_, i) => hash.slice(i * bandHexLength, (i + 1) * bandHexLength));

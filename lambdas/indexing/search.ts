@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tableSchema } from '../shared/store';
 import { ownerTerm, phashTerm, tokenTerm } from './entries';
-import { hammingDistance, phashBandsOf } from './phash';
+import { hammingDistance, phashBandsOf } from './phash-bands';
 import { normalizeToken } from './terms';
 
 export interface SearchHit {
@@ -12,6 +12,12 @@ export interface SearchHit {
   readonly uploadedAt: string;
   readonly contentType: string;
   readonly phash: string;
+}
+
+/** One page of a listing, and where the next starts (DynamoDB's LastEvaluatedKey), if there is one. */
+export interface SearchPage {
+  readonly hits: readonly SearchHit[];
+  readonly next?: Record<string, unknown>;
 }
 
 export interface SimilarHit extends SearchHit {
@@ -74,6 +80,24 @@ export class ImageSearch {
   /** An owner's images, newest first, optionally between two ISO times. */
   byOwner(owner: string, options: { from?: string; to?: string; limit?: number } = {}) {
     return this.term(ownerTerm(owner), options);
+  }
+
+  /** One page of an owner's images, newest first; `after` is the `next` of the previous page. */
+  async ownerPage(owner: string, { limit, after }: { limit: number; after?: Record<string, unknown> }) {
+    const response = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: '#pk = :term',
+        ExpressionAttributeNames: { '#pk': partitionKey },
+        ExpressionAttributeValues: { ':term': ownerTerm(owner) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: after,
+      }),
+    );
+    const next = response.LastEvaluatedKey;
+    return { hits: (response.Items ?? []).map(toHit), ...(next ? { next } : {}) } satisfies SearchPage;
   }
 
   /** Images whose key or user metadata carries the word, newest first. */

@@ -3,10 +3,11 @@
  * the task root, where the module is <path>.js, .mjs or .cjs (in that order) and the export may be
  * a dotted property path. Runs inside the worker.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compileFunction } from 'node:vm';
 import { registerSdkFallback } from './esm-sdk-fallback';
 
 export type LambdaCallback = (error?: unknown, result?: unknown) => void;
@@ -36,6 +37,24 @@ function errorCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }
 
+/**
+ * Lambda's /var/task has nothing above it: without a package.json of its own, a .js handler there is
+ * CommonJS. Locally the asset sits inside the project, whose package.json may say "type": "module",
+ * so the file is compiled as CommonJS here rather than left to Node's lookup.
+ */
+function loadCommonJs(file: string): unknown {
+  const module = { exports: {} as unknown };
+  const run = compileFunction(
+    readFileSync(file, 'utf8'),
+    ['exports', 'require', 'module', '__filename', '__dirname'],
+    {
+      filename: file,
+    },
+  );
+  run(module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
+
 async function loadModule(
   taskRoot: string,
   modulePath: string,
@@ -47,6 +66,16 @@ async function loadModule(
   };
   const base = join(taskRoot, modulePath);
   const require = createRequire(join(taskRoot, 'index.js'));
+  if (existsSync(`${base}.js`) && !existsSync(join(taskRoot, 'package.json'))) {
+    try {
+      return loadCommonJs(`${base}.js`);
+    } catch (error) {
+      // Import statements: Node's own detection would load it as ESM.
+      if (error instanceof SyntaxError && /\bimport\b|\bexport\b/.test(error.message))
+        return importFile(`${base}.js`);
+      throw error;
+    }
+  }
   if (existsSync(`${base}.js`)) {
     try {
       return require(`${base}.js`);

@@ -12,6 +12,11 @@ export const emulatedTypes: ReadonlySet<string> = new Set([
   'AWS::DynamoDB::Table',
   'AWS::Lambda::Function',
   'AWS::Lambda::EventSourceMapping',
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Integration',
+  'AWS::ApiGatewayV2::Authorizer',
+  'AWS::ApiGatewayV2::Stage',
 ]);
 
 /**
@@ -33,6 +38,9 @@ export const acceptedTypes: ReadonlySet<string> = new Set([
   'AWS::Lambda::Permission',
   'AWS::CDK::Metadata',
   'Custom::S3AutoDeleteObjects',
+  // The local runtime is the identity provider of every JWT authorizer: users sign in nowhere locally.
+  'AWS::Cognito::UserPool',
+  'AWS::Cognito::UserPoolClient',
 ]);
 
 const isCustomResource = (type: string): boolean =>

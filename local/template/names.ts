@@ -144,7 +144,54 @@ const logGroup: Describe = (logicalId, naming, read) => {
   return { name, ref: name, attributes: { Arn: arn(naming, 'logs', `log-group:${name}:*`) } };
 };
 
+/** API Gateway ids: 10 lowercase letters and digits, stable per stack and logical id. */
+const gatewayId = (naming: LocalNaming, logicalId: string) =>
+  BigInt(`0x${shortHash(`${naming.stackName}/${logicalId}`, 16)}`)
+    .toString(36)
+    .padStart(10, '0')
+    .slice(0, 10);
+
+const httpApi: Describe = (logicalId, naming) => {
+  const apiId = gatewayId(naming, logicalId);
+  return {
+    ref: apiId,
+    attributes: {
+      ApiId: apiId,
+      ApiEndpoint: `https://${apiId}.execute-api.${naming.region}.${urlSuffix(naming.partition)}`,
+    },
+  };
+};
+
+const gatewayChild: Describe = (logicalId, naming) => ({ ref: gatewayId(naming, logicalId), attributes: {} });
+
+/** Cognito pool ids look like us-east-1_AbCdEf123; the issuer of its tokens is built from it. */
+const userPool: Describe = (logicalId, naming) => {
+  const id = `${naming.region}_${shortHash(`${naming.stackName}/${logicalId}`, 9)}`;
+  const provider = `cognito-idp.${naming.region}.${urlSuffix(naming.partition)}/${id}`;
+  return {
+    ref: id,
+    attributes: {
+      Arn: arn(naming, 'cognito-idp', `userpool/${id}`),
+      UserPoolId: id,
+      ProviderName: provider,
+      ProviderURL: `https://${provider}`,
+    },
+  };
+};
+
+const userPoolClient: Describe = (logicalId, naming) => {
+  const id = shortHash(`${naming.stackName}/${logicalId}`, 26);
+  return { ref: id, attributes: { ClientId: id, Name: logicalId } };
+};
+
 const describers: Readonly<Record<string, Describe>> = {
+  'AWS::ApiGatewayV2::Api': httpApi,
+  'AWS::ApiGatewayV2::Route': gatewayChild,
+  'AWS::ApiGatewayV2::Integration': gatewayChild,
+  'AWS::ApiGatewayV2::Authorizer': gatewayChild,
+  'AWS::ApiGatewayV2::Stage': gatewayChild,
+  'AWS::Cognito::UserPool': userPool,
+  'AWS::Cognito::UserPoolClient': userPoolClient,
   'AWS::S3::Bucket': bucket,
   'AWS::SQS::Queue': queue,
   'AWS::SNS::Topic': topic,

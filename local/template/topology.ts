@@ -7,6 +7,7 @@ import { asString, type CfnResource, type CfnTemplate, isRecord, TemplateError }
 import { acceptedTypes, customResourceProviders, emulatedTypes } from './classify';
 import type { ReadContext, TemplateResource } from './context';
 import { readTable } from './dynamodb';
+import { readHttpApis } from './http-api';
 import { createResolver } from './intrinsics';
 import { functionNameOf, readEventSourceMapping, readFunction, whyNotRunnable } from './lambda';
 import { readQueue, readSubscription, readTopic } from './messaging';
@@ -16,6 +17,7 @@ import type {
   BucketSpec,
   EventSourceMappingSpec,
   FunctionSpec,
+  HttpApiSpec,
   LocalNaming,
   QueueSpec,
   SubscriptionSpec,
@@ -107,6 +109,7 @@ const invokedFunctions = (
   mappings: readonly EventSourceMappingSpec[],
   notifications: readonly BucketNotificationSpec[],
   subscriptions: readonly SubscriptionSpec[],
+  httpApis: readonly HttpApiSpec[],
 ): Map<string, string[]> => {
   const invokedBy = new Map<string, string[]>();
   const invokes = (arnOrName: string, by: string) => {
@@ -121,6 +124,12 @@ const invokedFunctions = (
   for (const subscription of subscriptions) {
     if (subscription.protocol === 'lambda')
       invokes(subscription.endpoint, `subscription ${subscription.logicalId}`);
+  }
+  for (const api of httpApis) {
+    for (const integration of api.integrations) {
+      if (integration.functionName !== undefined)
+        invokes(integration.functionName, `HTTP API ${api.logicalId}`);
+    }
   }
   return invokedBy;
 };
@@ -183,6 +192,13 @@ export const buildTopology = (
     .map((entry) => readFunction(context, entry));
 
   const mappings = readMappings(context, ofType('AWS::Lambda::EventSourceMapping'));
+  const httpApis = readHttpApis(context, {
+    apis: ofType('AWS::ApiGatewayV2::Api'),
+    routes: ofType('AWS::ApiGatewayV2::Route'),
+    integrations: ofType('AWS::ApiGatewayV2::Integration'),
+    authorizers: ofType('AWS::ApiGatewayV2::Authorizer'),
+    stages: ofType('AWS::ApiGatewayV2::Stage'),
+  });
   const { eventSourceMappings } = mappings;
   assertDeployable({ mappings: eventSourceMappings, functions, queues });
 
@@ -215,13 +231,17 @@ export const buildTopology = (
     tables,
     functions,
     eventSourceMappings,
+    httpApis,
     outputs,
     acceptedWithoutEmulation,
     unsupported: [...mappings.unsupported, ...unknown],
     warnings: [
       ...unsupportedWarnings(unknown),
       ...mappings.warnings,
-      ...unrunnableWarnings(functions, invokedFunctions(eventSourceMappings, notifications, subscriptions)),
+      ...unrunnableWarnings(
+        functions,
+        invokedFunctions(eventSourceMappings, notifications, subscriptions, httpApis),
+      ),
       ...context.warnings,
     ],
   };

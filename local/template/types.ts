@@ -132,6 +132,81 @@ export interface EventSourceMappingSpec {
   readonly enabled: boolean;
 }
 
+/** How a route is authorized: none, or the JWT authorizer of the API with the scopes it requires. */
+export interface HttpRouteAuthorization {
+  readonly type: string;
+  /** Logical id of the authorizer. */
+  readonly authorizer?: string;
+  readonly scopes: readonly string[];
+}
+
+export interface HttpRouteSpec {
+  readonly logicalId: string;
+  /** "POST /uploads", "GET /images/{id}", "ANY /{proxy+}" or "$default". */
+  readonly routeKey: string;
+  /** Logical id of the integration it targets. */
+  readonly integration?: string;
+  readonly authorization: HttpRouteAuthorization;
+}
+
+export interface HttpIntegrationSpec {
+  readonly logicalId: string;
+  /** AWS_PROXY (Lambda), HTTP_PROXY, ... */
+  readonly type: string;
+  /** The Lambda function's name, for AWS_PROXY integrations of a function of the stack. */
+  readonly functionName?: string;
+  readonly uri: string;
+  readonly payloadFormatVersion: string;
+  readonly timeoutMs: number;
+}
+
+export interface HttpAuthorizerSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  /** JWT or REQUEST (a Lambda authorizer). */
+  readonly type: string;
+  /** e.g. ["$request.header.Authorization"] */
+  readonly identitySource: readonly string[];
+  readonly issuer?: string;
+  readonly audience: readonly string[];
+}
+
+export interface HttpThrottle {
+  readonly rateLimit?: number;
+  readonly burstLimit?: number;
+}
+
+export interface HttpStageSpec {
+  readonly logicalId: string;
+  /** "$default" serves at the root; another name is the first path segment. */
+  readonly name: string;
+  readonly throttle: HttpThrottle;
+  /** Per route key, over the stage's default. */
+  readonly routeThrottles: Readonly<Record<string, HttpThrottle>>;
+  readonly stageVariables: Readonly<Record<string, string>>;
+}
+
+export interface HttpCorsSpec {
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds?: number;
+  readonly allowCredentials: boolean;
+}
+
+/** An API Gateway HTTP API (AWS::ApiGatewayV2::Api with ProtocolType HTTP) and what belongs to it. */
+export interface HttpApiSpec {
+  readonly logicalId: string;
+  readonly apiId: string;
+  readonly name: string;
+  readonly cors?: HttpCorsSpec;
+  readonly routes: readonly HttpRouteSpec[];
+  readonly integrations: readonly HttpIntegrationSpec[];
+  readonly authorizers: readonly HttpAuthorizerSpec[];
+  readonly stages: readonly HttpStageSpec[];
+}
+
 export interface UnsupportedResource {
   readonly logicalId: string;
   readonly type: string;
@@ -149,6 +224,7 @@ export interface Topology {
   readonly tables: readonly TableSpec[];
   readonly functions: readonly FunctionSpec[];
   readonly eventSourceMappings: readonly EventSourceMappingSpec[];
+  readonly httpApis: readonly HttpApiSpec[];
   /** Stack outputs, resolved (e.g. UploadsBucketName -> local bucket name). */
   readonly outputs: Readonly<Record<string, string>>;
   /** Resources of types with nothing to emulate locally (IAM, KMS, alarms, policies, ...). */

@@ -270,6 +270,32 @@ describe.each(consumerNames)('the %s consumer role', (name) => {
   });
 });
 
+describe('the API role', () => {
+  const fn = resources[logicalId(stack.api.function)]?.Properties ?? {};
+  const role = String(getAttOf(fn.Role));
+  const logGroup = String(refOf((fn.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup));
+
+  it('can do exactly what the routes need: presign and delete under uploads/, presign thumbnails, read the table and the queue depths', () => {
+    const queues = consumerNames.map((name) => consumerIds(name).queue).sort();
+    expect(accessOf(resources, role)).toEqual({
+      'logs:CreateLogStream': [logGroup],
+      'logs:PutLogEvents': [logGroup],
+      's3:PutObject': [`${uploads}/${uploadsPrefix}*`],
+      's3:DeleteObject': [`${uploads}/${uploadsPrefix}*`],
+      's3:GetObject': [`${derived}/${thumbnailPrefix}*`],
+      'dynamodb:Query': [table, `${table}/index/byTerm`].sort(),
+      'sqs:GetQueueAttributes': queues,
+    });
+  });
+
+  it('cannot write the table, reconfigure a bucket or touch a message', () => {
+    const actions = Object.keys(accessOf(resources, role));
+    expect(actions.filter((action) => /^dynamodb:(Put|Update|Delete|Batch)/.test(action))).toEqual([]);
+    expect(actions.filter((action) => /^s3:Put(Bucket|Lifecycle)|^s3:DeleteBucket/.test(action))).toEqual([]);
+    expect(actions.filter((action) => /^sqs:(Send|Receive|Delete|Purge|Change)/.test(action))).toEqual([]);
+  });
+});
+
 describe('who may publish and send', () => {
   const policyStatements = (policyType: string, listKey: string, resourceId: string) =>
     ofType(resources, policyType)
@@ -444,6 +470,8 @@ describe('encryption at rest', () => {
     'AWS::Logs::LogGroup',
     // Environment variables only, which Lambda always encrypts at rest with its service key.
     'AWS::Lambda::Function',
+    // User profiles, which Cognito always encrypts at rest (AWS owned keys).
+    'AWS::Cognito::UserPool',
   ];
 
   it('checks every type of the template that holds data', () => {
@@ -459,6 +487,13 @@ describe('encryption at rest', () => {
       'AWS::CloudWatch::Alarm',
       'AWS::CloudWatch::Dashboard',
       'Custom::S3BucketNotifications',
+      'AWS::ApiGatewayV2::Api',
+      'AWS::ApiGatewayV2::Route',
+      'AWS::ApiGatewayV2::Integration',
+      'AWS::ApiGatewayV2::Authorizer',
+      'AWS::ApiGatewayV2::Stage',
+      'AWS::Lambda::Permission',
+      'AWS::Cognito::UserPoolClient',
     ];
     const types = new Set(Object.values(resources).map((resource) => resource.Type));
     expect([...types].filter((type) => !holdsData.includes(type) && !holdsNothing.includes(type))).toEqual(
@@ -497,7 +532,8 @@ describe('encryption at rest', () => {
 
   it("leaves log groups to CloudWatch Logs' own encryption, or uses a rotating key of this stack", () => {
     const logGroups = ofType(resources, 'AWS::Logs::LogGroup');
-    expect(logGroups.length).toBe(consumerNames.length);
+    // One per consumer, the API function's and the API's access log.
+    expect(logGroups.length).toBe(consumerNames.length + 2);
     for (const [id, group] of logGroups) {
       const key = group.Properties?.KmsKeyId;
       if (key !== undefined) expect(rotatingStackKey(key), id).toBe(true);

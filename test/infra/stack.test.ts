@@ -246,9 +246,13 @@ describe('permissions', () => {
   });
 
   it('lets only the thumbnail consumer write derived objects', () => {
+    const derived = logicalId(stack.derivedBucket);
     const writers = Object.entries(resources)
-      .filter(
-        ([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties).includes('s3:PutObject'),
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+      .filter(([, r]) =>
+        statementsOf({ Properties: r.Properties }).some(
+          (s) => [s.Action].flat().includes('s3:PutObject') && JSON.stringify(s).includes(derived),
+        ),
       )
       .map(([id]) => id);
     expect(writers).toHaveLength(1);
@@ -256,7 +260,7 @@ describe('permissions', () => {
   });
 });
 
-it('outputs every bucket, topic, queue, DLQ and the table', () => {
+it('outputs every bucket, topic, queue, DLQ, the table, and what a client of the API needs', () => {
   const outputs = Object.keys(template.toJSON().Outputs);
   expect(outputs).toEqual(
     expect.arrayContaining([
@@ -264,6 +268,10 @@ it('outputs every bucket, topic, queue, DLQ and the table', () => {
       'DerivedBucketName',
       'ImageEventsTopicArn',
       'ImagesTableName',
+      'ApiUrl',
+      'JwtIssuer',
+      'UserPoolId',
+      'UserPoolClientId',
       ...consumerNames.flatMap((n) => {
         const id = n.charAt(0).toUpperCase() + n.slice(1);
         return [`${id}QueueUrl`, `${id}DeadLetterQueueUrl`];

@@ -141,7 +141,8 @@ describe('readTopology on the image pipeline', () => {
     const { stack } = synthesized;
     const table = byLogicalId(topology.tables, logicalIdOf(stack.table));
     const derived = byLogicalId(topology.buckets, logicalIdOf(stack.derivedBucket));
-    expect(topology.functions).toHaveLength(4);
+    // The four consumers and the API's function.
+    expect(topology.functions).toHaveLength(5);
     for (const name of consumerNames) {
       const settings = stack.settings.consumers[name];
       const fn = byLogicalId(topology.functions, logicalIdOf(stack.consumers[name].function));
@@ -160,6 +161,49 @@ describe('readTopology on the image pipeline', () => {
     }
     const thumbnail = byLogicalId(topology.functions, logicalIdOf(stack.consumers.thumbnail.function));
     expect(thumbnail.environment.DERIVED_BUCKET).toBe(derived.name);
+  });
+
+  it('reads the HTTP API: routes to the function, the JWT authorizer of the Cognito pool, the throttled $default stage', () => {
+    const { stack } = synthesized;
+    expect(topology.httpApis).toHaveLength(1);
+    const [api] = topology.httpApis;
+    const fn = byLogicalId(topology.functions, logicalIdOf(stack.api.function));
+    expect(api?.routes.map((route) => route.routeKey).sort()).toEqual(
+      [
+        'DELETE /images/{imageId}',
+        'GET /images',
+        'GET /images/{imageId}',
+        'GET /images/{imageId}/similar',
+        'GET /search',
+        'POST /uploads',
+      ].sort(),
+    );
+    const [authorizer] = api?.authorizers ?? [];
+    expect(authorizer).toMatchObject({ type: 'JWT', identitySource: ['$request.header.Authorization'] });
+    expect(authorizer?.issuer).toMatch(
+      /^https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/eu-west-1_[0-9a-f]{9}$/,
+    );
+    expect(authorizer?.audience).toEqual([expect.stringMatching(/^[0-9a-f]{26}$/)]);
+    expect(topology.outputs.JwtIssuer).toBe(authorizer?.issuer);
+    for (const route of api?.routes ?? []) {
+      expect(route.authorization).toEqual({ type: 'JWT', authorizer: authorizer?.logicalId, scopes: [] });
+      const integration = api?.integrations.find((candidate) => candidate.logicalId === route.integration);
+      expect(integration).toMatchObject({
+        type: 'AWS_PROXY',
+        functionName: fn.name,
+        payloadFormatVersion: '2.0',
+      });
+    }
+    expect(api?.stages).toEqual([
+      expect.objectContaining({
+        name: '$default',
+        throttle: {
+          rateLimit: stack.settings.api.throttleRateLimit,
+          burstLimit: stack.settings.api.throttleBurstLimit,
+        },
+      }),
+    ]);
+    expect(topology.outputs.ApiUrl).toBe(`https://${api?.apiId}.execute-api.eu-west-1.amazonaws.com/`);
   });
 
   it('reads the four SQS event source mappings', () => {
