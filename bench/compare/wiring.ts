@@ -81,7 +81,7 @@ export const runtimeFor = (
 
 export interface HandlerOptions {
   readonly recordConcurrency: number;
-  /** Defaults to the runtime's own ImageTable (BatchWriteItem). */
+  /** Defaults to the runtime's own ImageTable (one atomic commit per image). */
   readonly table?: ImageTable;
   /** Logger and metrics shared across handlers, as module scope would share them. */
   readonly runtime?: ConsumerRuntime;

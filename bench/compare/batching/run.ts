@@ -70,8 +70,8 @@ const toComparison = (
   const totalCpu = (f: ModeFigures) => f.consumerCpuMs + (f.backendCpuMs ?? 0);
   const { cpuMs: imageCpu, wallMs: imageWall } = result.imageWork;
   const notes = [
-    describe(`batch ${comparedBatchSize} + BatchWriteItem`, batched),
-    describe('batch 1 + PutItem per item', single),
+    describe(`batch ${comparedBatchSize} + one atomic commit per image`, batched),
+    describe('batch 1 + a request per item', single),
     `image work alone (body in memory, one image at a time): ${round(imageCpu)} ms CPU, ${round(imageWall)} ms ` +
       `wall; ${cores} cores could do at most ${round((cores * 1000) / imageCpu)} msg/s of it`,
     `CPU per message besides the image work: batch 1 ${overhead(totalCpu(single) - imageCpu)}, ` +
@@ -106,9 +106,9 @@ const toComparison = (
   }
   return {
     name: `batching: ${consumer}${oneWayDelayMs === 0 ? '' : `, ${2 * oneWayDelayMs} ms round trips`}`,
-    baseline: { label: 'batch 1, PutItem per item', value: round(single.messagesPerSecond), unit: 'msg/s' },
+    baseline: { label: 'batch 1, a request per item', value: round(single.messagesPerSecond), unit: 'msg/s' },
     candidate: {
-      label: `batch ${comparedBatchSize}, BatchWriteItem`,
+      label: `batch ${comparedBatchSize}, atomic commit per image`,
       value: round(batched.messagesPerSecond),
       unit: 'msg/s',
     },
@@ -121,7 +121,7 @@ const toComparison = (
 
 /**
  * Comparison 2: the indexing and metadata consumers through real SQS (SqsPoller) on the embedded
- * backend, batch size 10 with BatchWriteItem against batch size 1 with one PutItem per item;
+ * backend, batch size 10 with one atomic commit per image against batch size 1 with a request per item;
  * on loopback, and (full run) with a network's round trips added.
  */
 export const compareBatching = async (context: RunContext): Promise<Comparison[]> => {

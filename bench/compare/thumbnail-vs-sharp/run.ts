@@ -74,7 +74,7 @@ export const compareThumbnailWithSharp = async (context: RunContext): Promise<Co
           `consumer in batches of ${batchSize} one after another; 6 renditions (128/512/1024 px, JPEG q80 + WebP q80)`,
         'sharp alone: bodies already in memory, decode once at 1024 px (shrink-on-load), smaller widths from ' +
           'the previous one; the consumer adds S3 GET, sniff and truncation checks, the header read, ' +
-          '6 S3 PUTs, two BatchGetItem and one BatchWriteItem per batch, against a backend on the same 2 cores',
+          '6 S3 PUTs, a LIST and a conditional PutItem per image, a BatchGetItem per batch, against a backend on the same 2 cores',
       ],
     },
   ];
