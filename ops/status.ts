@@ -1,6 +1,6 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
+import { queueDepth } from '../lambdas/shared/queue-depth';
 import type { Target } from './target';
 import { unreadableCounts } from './unreadable';
 
@@ -29,26 +29,9 @@ export interface PipelineStatus {
 /** How far back to look for the latest 1-minute datapoint: SQS publishes them a few minutes late. */
 const metricWindowMs = 15 * 60_000;
 
-/**
- * Counts from GetQueueAttributes only: a ReceiveMessage peek would raise the messages'
- * ApproximateReceiveCount and bring them closer to the DLQ.
- */
 const queueCounts = async (target: Target, queueUrl: string) => {
-  const { Attributes = {} } = await target.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
+  const { visible, notVisible, delayed } = await queueDepth(target.sqs, queueUrl);
+  return { visible, inFlight: notVisible, delayed };
 };
 
 export const queueNameOf = (queueUrl: string) => queueUrl.replace(/\/+$/, '').split('/').pop() ?? queueUrl;

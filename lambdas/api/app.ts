@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ImageSearch } from '../indexing/search';
 import { type AwsClients, keepAliveHandler } from '../shared/clients';
 import { metricsNamespace } from '../shared/constants';
+import { queueDepth } from '../shared/queue-depth';
 import { ImageTable } from '../shared/store';
 import { BacklogGauge, type DepthReader } from './backlog';
 import type { ApiConfig } from './config';
@@ -13,23 +14,8 @@ import { type ApiContext, routeRequest } from './routes';
 
 export const sqsDepthReader =
   (sqs: SQSClient): DepthReader =>
-  async (queueUrl) => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    return {
-      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-      notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-    };
-  };
+  (queueUrl) =>
+    queueDepth(sqs, queueUrl);
 
 export const createApiLogger = () => new Logger({ serviceName: apiServiceName });
 

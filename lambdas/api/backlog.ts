@@ -1,14 +1,8 @@
 import type { ConsumerName } from '../shared/constants';
+import type { QueueDepth } from '../shared/queue-depth';
 import type { BackPressureSettings } from './config';
 
-/** A queue's messages as SQS counts them (GetQueueAttributes). */
-export interface QueueDepth {
-  /** Waiting to be received: more than the consumer is taking. */
-  readonly visible: number;
-  /** Received and not yet deleted: being worked on, or waiting out a retry. */
-  readonly notVisible: number;
-  readonly delayed: number;
-}
+export type { QueueDepth } from '../shared/queue-depth';
 
 export type DepthReader = (queueUrl: string) => Promise<QueueDepth>;
 

@@ -1,18 +1,14 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tableSchema } from '../shared/store';
-import { ownerTerm, phashTerm, tokenTerm } from './entries';
+import { type IndexedImage, ownerTerm, phashTerm, tokenTerm } from './entries';
 import { hammingDistance, phashBandsOf } from './phash-bands';
 import { normalizeToken } from './terms';
 
-export interface SearchHit {
-  readonly imageId: string;
-  readonly bucket: string;
-  readonly key: string;
-  readonly owner: string;
-  readonly uploadedAt: string;
-  readonly contentType: string;
-  readonly phash: string;
-}
+/** What every search entry carries of the image it finds (the owner entry carries more). */
+export type SearchHit = Pick<
+  IndexedImage,
+  'imageId' | 'bucket' | 'key' | 'owner' | 'uploadedAt' | 'contentType' | 'phash'
+>;
 
 /** One page of a listing, and where the next starts (DynamoDB's LastEvaluatedKey), if there is one. */
 export interface SearchPage {
