@@ -3,6 +3,7 @@ import {
   type CommitPlan,
   type CommitResult,
   commitPlan,
+  type GroupResult,
   ImageTable,
   imagePartition,
 } from '../../lambdas/shared/store';
@@ -18,6 +19,22 @@ export class PerItemImageTable extends ImageTable {
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     super(doc, tableName);
     this.client = doc;
+  }
+
+  /** One image at a time, as a consumer without transactions would: no group requests. */
+  override async commitGroup(
+    plans: readonly CommitPlan[],
+    abortSignal?: AbortSignal,
+  ): Promise<GroupResult[]> {
+    const results: GroupResult[] = [];
+    for (const plan of plans) {
+      try {
+        results.push(await this.commit(plan, abortSignal));
+      } catch (error) {
+        results.push({ error });
+      }
+    }
+    return results;
   }
 
   override async commit(plan: CommitPlan, abortSignal?: AbortSignal): Promise<CommitResult> {

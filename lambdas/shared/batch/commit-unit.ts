@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPermanent, TransientError } from '../errors';
 import { backoffDelay, type ImageTable, type StageRecord } from '../store';
+import type { CommitQueue } from './commit-queue';
 import type { Unit } from './messages';
 import { isNewer, type RecordContext, recordOf, rejectionOf, type StageResult, staleKeys } from './result';
 
@@ -15,6 +16,8 @@ const maxCommitAttempts = 4;
 
 export interface CommitContext extends Omit<RecordContext, 'at'> {
   readonly table: ImageTable;
+  /** Where commits go: grouped with the other images' of the batch (commit-queue.ts). */
+  readonly queue: CommitQueue;
   readonly now: () => Date;
   /** Aborted just before the function's timeout: a commit is never left half-sent at the end. */
   readonly signal: AbortSignal;
@@ -41,10 +44,12 @@ export const commitUnit = async (
   for (let attempt = 1; ; attempt++) {
     const record = recordOf(unit, current, { ...context, at: context.now() });
     try {
-      const outcome = await context.table.commit(
-        { record, items: current.items, deletes: staleKeys(expected, record), expected },
-        context.signal,
-      );
+      const outcome = await context.queue.commit({
+        record,
+        items: current.items,
+        deletes: staleKeys(expected, record),
+        expected,
+      });
       if (outcome === 'committed') return { kind: 'committed', record };
     } catch (error) {
       if (isPermanent(error) && current.rejection === undefined) {

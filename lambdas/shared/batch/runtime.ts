@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { describeError } from '../errors';
 import { eventTimeOrderingWarning } from '../events';
 import { type ImageTable, keyString, type StageRecord, type TableItem } from '../store';
+import { createCommitQueue } from './commit-queue';
 import { type CommitContext, commitUnit } from './commit-unit';
 import { DeadlineError, type InvocationClock, invocationClock } from './deadline';
 import { BatchLedger } from './ledger';
@@ -50,8 +51,8 @@ interface Run {
   readonly now: () => Date;
 }
 
-/** Default commits in flight at once: different images commit side by side. */
-const defaultCommitConcurrency = 8;
+/** Group commits in flight at once; the images ready meanwhile go together in the next one. */
+const defaultCommitConcurrency = 2;
 
 /**
  * Runs one SQS batch through a stage and answers with exactly the messages to retry. Each image's
@@ -149,9 +150,13 @@ const skipUnit = async ({ unit, stored }: Looked, { stage, clock }: Run): Promis
  */
 const workAndCommit = (fresh: readonly Looked[], run: Run): Promise<UnitOutcome[]> => {
   const work = pLimit(run.options.recordConcurrency);
-  const commit = pLimit(run.options.commitConcurrency ?? defaultCommitConcurrency);
+  const queue = createCommitQueue(run.deps.table, {
+    inFlight: run.options.commitConcurrency ?? defaultCommitConcurrency,
+    signal: run.clock.commits,
+  });
   const context: CommitContext = {
     table: run.deps.table,
+    queue,
     consumer: run.stage.consumer,
     tombstoneTtlSeconds: run.options.tombstoneTtlSeconds,
     now: run.now,
@@ -164,7 +169,7 @@ const workAndCommit = (fresh: readonly Looked[], run: Run): Promise<UnitOutcome[
           run.clock.work.throwIfAborted();
           return applyEvent(unit, run.stage, run.clock.work);
         });
-        const committed = await commit(() => commitUnit(unit, result, stored, context));
+        const committed = await commitUnit(unit, result, stored, context);
         const record = committed.kind === 'committed' ? committed.record : committed.stored;
         await run.stage.sweep?.(record, run.clock.commits);
         return committed.kind === 'superseded'

@@ -47,7 +47,7 @@ export interface BatchRuntimeOptions {
    * note of why a record failed is kept (as long as its message can wait in the DLQ).
    */
   readonly tombstoneTtlSeconds: number;
-  /** Commits of different images in flight at once. */
+  /** Commit requests in flight at once; each carries the results of the images ready by then. */
   readonly commitConcurrency?: number;
 }
 

@@ -47,7 +47,8 @@ const expectation = (expected: StageRecord | undefined) => {
   };
 };
 
-const checkSizes = (plan: CommitPlan) => {
+/** A result larger than an item may be is a permanent rejection, found before any write. */
+export const checkSizes = (plan: CommitPlan) => {
   for (const item of [plan.record as unknown as TableItem, ...plan.items]) {
     const size = itemSizeBytes(item);
     if (size > maxItemBytes) {
@@ -59,13 +60,21 @@ const checkSizes = (plan: CommitPlan) => {
   }
 };
 
-const transaction = (tableName: string, plan: CommitPlan): TransactWriteCommandInput => {
+/** A plan's writes as TransactWriteItems actions: its record (conditional) first, then its items and deletions. */
+export const planActions = (
+  tableName: string,
+  plan: CommitPlan,
+): NonNullable<TransactWriteCommandInput['TransactItems']> => {
   const pk = imagePartition(plan.record.imageId);
-  const actions: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+  return [
     { Put: { TableName: tableName, Item: plan.record, ...expectation(plan.expected) } },
     ...plan.items.map((Item) => ({ Put: { TableName: tableName, Item } })),
     ...plan.deletes.map((sk) => ({ Delete: { TableName: tableName, Key: { pk, sk } satisfies ItemKey } })),
   ];
+};
+
+const transaction = (tableName: string, plan: CommitPlan): TransactWriteCommandInput => {
+  const actions = planActions(tableName, plan);
   if (actions.length > transactionActionLimit) {
     throw new Error(
       `A commit of ${actions.length} writes is over TransactWriteItems' ${transactionActionLimit}: cap what a stage derives`,

@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import type { ConsumerName } from '../constants';
 import { backoff } from './backoff';
 import { type CommitPlan, type CommitResult, commitPlan } from './commit';
+import { commitGroup, type GroupResult } from './commit-group';
 import { type ItemKey, imagePartition, type StageRecord, stageKey, type TableItem } from './schema';
 
 /** BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys: service limits. */
@@ -98,6 +99,11 @@ export class ImageTable {
   /** One consumer's result for one image, atomically and only over the record it was planned against. */
   commit(plan: CommitPlan, abortSignal?: AbortSignal): Promise<CommitResult> {
     return commitPlan(this.doc, this.tableName, plan, abortSignal);
+  }
+
+  /** The results of several images in one request, each conditional on its own record (commit-group.ts). */
+  commitGroup(plans: readonly CommitPlan[], abortSignal?: AbortSignal): Promise<GroupResult[]> {
+    return commitGroup(this.doc, this.tableName, plans, abortSignal);
   }
 
   /**

@@ -1,0 +1,97 @@
+import {
+  type CommitPlan,
+  type CommitResult,
+  checkSizes,
+  type GroupResult,
+  type ImageTable,
+  planWeight,
+  transactionActionLimit,
+  transactionByteLimit,
+} from '../store';
+
+interface Waiting {
+  readonly plan: CommitPlan;
+  readonly answer: (result: CommitResult | { readonly error: unknown }) => void;
+}
+
+export interface CommitQueueOptions {
+  /** Group requests in flight at once; the plans that arrive meanwhile wait and go together. */
+  readonly inFlight: number;
+  readonly signal: AbortSignal;
+}
+
+/** As many waiting plans as fit one TransactWriteItems (100 actions, 4 MB), in arrival order. */
+const takeGroup = (waiting: Waiting[]): Waiting[] => {
+  const group: Waiting[] = [];
+  let actions = 0;
+  let bytes = 0;
+  while (waiting.length > 0) {
+    const weight = planWeight((waiting[0] as Waiting).plan);
+    const fits =
+      actions + weight.actions <= transactionActionLimit && bytes + weight.bytes <= transactionByteLimit;
+    if (group.length > 0 && !fits) break;
+    group.push(waiting.shift() as Waiting);
+    actions += weight.actions;
+    bytes += weight.bytes;
+  }
+  return group;
+};
+
+/**
+ * The commits of a batch, grouped: while `inFlight` group requests are out, the plans that are
+ * ready wait and then go as one TransactWriteItems, so a batch of ten images costs a request or
+ * two rather than ten, and no plan waits for a group to fill. A plan cancelled only because another
+ * of its group failed goes again, first in line; every other outcome is the plan's own.
+ */
+export const createCommitQueue = (table: ImageTable, { inFlight, signal }: CommitQueueOptions) => {
+  const waiting: Waiting[] = [];
+  let sending = 0;
+
+  const settle = (group: readonly Waiting[], results: readonly GroupResult[]) => {
+    const again = group.filter((_, index) => results[index] === 'cancelled');
+    waiting.unshift(...again);
+    group.forEach((entry, index) => {
+      const result = results[index] ?? { error: new Error('No result for a commit of the group') };
+      if (result !== 'cancelled') entry.answer(result);
+    });
+  };
+
+  const pump = () => {
+    while (sending < inFlight && waiting.length > 0) {
+      const group = takeGroup(waiting);
+      sending++;
+      table
+        .commitGroup(
+          group.map((entry) => entry.plan),
+          signal,
+        )
+        .then(
+          (results) => settle(group, results),
+          (error: unknown) =>
+            settle(
+              group,
+              group.map(() => ({ error })),
+            ),
+        )
+        .finally(() => {
+          sending--;
+          pump();
+        });
+    }
+  };
+
+  return {
+    /** Commits one plan with whatever else is waiting; throws what the commit of this plan threw. */
+    async commit(plan: CommitPlan): Promise<CommitResult> {
+      checkSizes(plan);
+      const result = await new Promise<CommitResult | { readonly error: unknown }>((answer) => {
+        waiting.push({ plan, answer });
+        pump();
+      });
+      if (typeof result === 'object') throw result.error;
+      return result;
+    },
+  };
+};
+
+export type CommitQueue = ReturnType<typeof createCommitQueue>;
