@@ -1,7 +1,7 @@
 /**
  * DynamoDB's reserved words: an expression cannot use one as a bare attribute name, in any letter case
- * (developer guide, "Reserved words in DynamoDB"). The same 573 words as dynalite 4.0 refuses, so an
- * expression evaluated here is never one dynalite would have rejected.
+ * (developer guide, "Reserved words in DynamoDB"). Taken from dynalite 4.0's copy of that list (573
+ * words), so that no expression judged here is one dynalite would have refused.
  */
 const reservedWords = new Set(
   `
