@@ -1,10 +1,6 @@
 import type { DynaliteClient, Item } from './dynalite-client';
-import {
-  type CancellationReason,
-  DynamoErrorType,
-  DynamoServiceError,
-  TransactionCanceledError,
-} from './dynamo-errors';
+import { restoringWrites, writeItems } from './dynamo-batch-writes';
+import { DynamoErrorType, DynamoServiceError, TransactionCanceledError } from './dynamo-errors';
 import { type ItemRef, type KeySchemas, readItems } from './dynamo-items';
 import {
   type GetAction,
@@ -12,6 +8,14 @@ import {
   parseWriteActions,
   type WriteAction,
 } from './dynamo-transact-requests';
+import {
+  type ActionRoute,
+  judgedOutcome,
+  type Outcome,
+  perform,
+  routeAction,
+  viaDynalite,
+} from './dynamo-transaction-actions';
 import type { ReadWriteLock } from './read-write-lock';
 
 export interface TransactionContext {
@@ -22,121 +26,100 @@ export interface TransactionContext {
   readonly tokens: ClientRequestTokens;
 }
 
-/**
- * Validation errors that depend on the stored item, which DynamoDB reports as a ValidationError
- * cancellation reason rather than rejecting the request (API reference "TransactWriteItems").
- */
-const itemDependentValidations = [
-  'Item size to update has exceeded the maximum allowed size',
-  'An operand in the update expression has an incorrect data type',
-  'Type mismatch for attribute to update',
-  'The document path provided in the update expression is invalid for update',
-  'The provided expression refers to an attribute that does not exist in the item',
-  'The update expression attempted to update the secondary index key',
-  'Number overflow',
-  'Nesting Levels have exceeded supported limits',
-];
-
-const conditionFailedReason = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
-
-const expressionParams = (params: Readonly<Record<string, unknown>>) => ({
-  ConditionExpression: params.ConditionExpression,
-  ExpressionAttributeNames: params.ExpressionAttributeNames,
-  ExpressionAttributeValues: params.ExpressionAttributeValues,
-});
-
-/** The single-item request that performs an action; a ConditionCheck writes back what is there. */
-const writeRequest = (action: WriteAction, before: Item | undefined): [string, object] => {
-  const { params, ref } = action;
-  const common = { TableName: ref.table, ...expressionParams(params) };
-  switch (action.kind) {
-    case 'Put':
-      return ['PutItem', { ...common, Item: params.Item }];
-    case 'Update':
-      return ['UpdateItem', { ...common, Key: params.Key, UpdateExpression: params.UpdateExpression }];
-    case 'Delete':
-      return ['DeleteItem', { ...common, Key: params.Key }];
-    case 'ConditionCheck':
-      // Under the exclusive lock, rewriting the same item (or deleting an absent one) changes nothing.
-      return before === undefined
-        ? ['DeleteItem', { ...common, Key: ref.key }]
-        : ['PutItem', { ...common, Item: before }];
-  }
-};
-
-type Outcome =
-  | { readonly applied: boolean; readonly reason: CancellationReason }
-  | { readonly applied: false; readonly fatal: DynamoServiceError };
-
-const perform = async (
-  context: TransactionContext,
-  action: WriteAction,
-  before: Item | undefined,
-): Promise<Outcome> => {
-  try {
-    const [operation, request] = writeRequest(action, before);
-    await context.dynalite.call(operation, request);
-    return { applied: action.kind !== 'ConditionCheck', reason: { Code: 'None' } };
-  } catch (error) {
-    if (!(error instanceof DynamoServiceError))
-      return { applied: false, fatal: new DynamoServiceError(DynamoErrorType.internal, String(error), 500) };
-    if (error.type === DynamoErrorType.conditionalCheckFailed) {
-      const returnOld =
-        action.params.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && before !== undefined;
-      return {
-        applied: false,
-        reason: returnOld ? { ...conditionFailedReason, Item: before } : conditionFailedReason,
-      };
-    }
-    if (itemDependentValidations.some((message) => error.message.startsWith(message)))
-      return { applied: false, reason: { Code: 'ValidationError', Message: error.message } };
-    return { applied: false, fatal: error };
-  }
-};
+/** The refs of the actions that wrote something, which a failed transaction must put back. */
+const appliedRefs = (actions: readonly WriteAction[], outcomes: readonly Outcome[]): ItemRef[] =>
+  actions.filter((_, index) => outcomes[index]?.applied).map((action) => action.ref);
 
 /** Puts back what the applied actions changed, from the images read before the transaction. */
 const rollBack = async (context: TransactionContext, refs: readonly ItemRef[], before: Map<string, Item>) => {
+  const writes = restoringWrites(refs, before);
   try {
-    await Promise.all(
-      refs.map((ref) => {
-        const image = before.get(ref.id);
-        return image === undefined
-          ? context.dynalite.call('DeleteItem', { TableName: ref.table, Key: ref.key })
-          : context.dynalite.call('PutItem', { TableName: ref.table, Item: image });
-      }),
-    );
-  } catch (error) {
-    throw new DynamoServiceError(
-      DynamoErrorType.internal,
-      `A transaction could not be rolled back: ${(error as Error).message}`,
-      500,
-    );
+    await writeItems(context.dynalite, writes);
+  } catch {
+    // BatchWriteItem refuses two keys it holds equal ({"N":"1"} and {"N":"1.0"}); one call each does not.
+    try {
+      await Promise.all(writes.map((write) => writeItems(context.dynalite, [write])));
+    } catch (error) {
+      throw new DynamoServiceError(
+        DynamoErrorType.internal,
+        `A transaction could not be rolled back: ${(error as Error).message}`,
+        500,
+      );
+    }
   }
 };
 
+interface Attempt {
+  readonly outcomes: readonly Outcome[];
+  /** A BatchWriteItem call failed: some batched writes may have landed, none is known to be right. */
+  readonly batchFailed: boolean;
+}
+
+/** Every action at once, as routed: the batched writes and the actions' own calls side by side. */
+const attempt = async (
+  context: TransactionContext,
+  actions: readonly WriteAction[],
+  routes: readonly ActionRoute[],
+  before: Map<string, Item>,
+): Promise<Attempt> => {
+  const batched = routes.flatMap((route) => (route.via === 'batch' ? [route.write] : []));
+  // Actions touch different items, so applying one never changes what another's condition sees.
+  const [outcomes, batchFailed] = await Promise.all([
+    Promise.all(
+      actions.map((action, index) => {
+        const route = routes[index] ?? viaDynalite;
+        const image = before.get(action.ref.id);
+        return route.via === 'dynalite'
+          ? perform(context.dynalite, action, image)
+          : judgedOutcome(action, route, image);
+      }),
+    ),
+    writeItems(context.dynalite, batched).then(
+      () => false,
+      () => true,
+    ),
+  ]);
+  return { outcomes, batchFailed };
+};
+
+/** Ends a transaction from its outcomes: done, or rolled back and answered with its error. */
+const conclude = async (
+  context: TransactionContext,
+  actions: readonly WriteAction[],
+  outcomes: readonly Outcome[],
+  before: Map<string, Item>,
+) => {
+  const fatal = outcomes.find((outcome) => 'fatal' in outcome);
+  const reasons = outcomes.flatMap((outcome) => ('reason' in outcome ? [outcome.reason] : []));
+  if (fatal === undefined && reasons.every((reason) => reason.Code === 'None')) return;
+  await rollBack(context, appliedRefs(actions, outcomes), before);
+  if (fatal !== undefined && 'fatal' in fatal) throw fatal.fatal;
+  throw new TransactionCanceledError(reasons);
+};
+
+/**
+ * Reads the before-images (one BatchGetItem per 100 items), judges the conditions it can, writes the
+ * Puts and Deletes with BatchWriteItem and sends every other action to dynalite as its own call.
+ */
 const applyAll = async (context: TransactionContext, actions: readonly WriteAction[]) => {
   const before = await readItems(
     context.dynalite,
     actions.map((action) => action.ref),
     context.keySchemas,
   );
-  // Actions touch different items, so applying one never changes what another's condition sees.
-  const outcomes = await Promise.all(
-    actions.map((action) => perform(context, action, before.get(action.ref.id))),
+  const routes = actions.map((action) => routeAction(action, before.get(action.ref.id)));
+  const first = await attempt(context, actions, routes, before);
+  if (!first.batchFailed) return conclude(context, actions, first.outcomes, before);
+  // BatchWriteItem refused a write (an item over 400 KB, a key of the wrong type): undone, every action
+  // then goes as its own call, so the answer is the one each PutItem or DeleteItem gives.
+  await rollBack(context, appliedRefs(actions, first.outcomes), before);
+  const exact = await attempt(
+    context,
+    actions,
+    actions.map(() => viaDynalite),
+    before,
   );
-  const fatal = outcomes.find((outcome) => 'fatal' in outcome);
-  const reasons = outcomes.flatMap((outcome) => ('reason' in outcome ? [outcome.reason] : []));
-  const failed = fatal !== undefined || reasons.some((reason) => reason.Code !== 'None');
-  if (failed) {
-    const applied = actions.filter((_, index) => outcomes[index]?.applied);
-    await rollBack(
-      context,
-      applied.map((action) => action.ref),
-      before,
-    );
-  }
-  if (fatal !== undefined && 'fatal' in fatal) throw fatal.fatal;
-  if (failed) throw new TransactionCanceledError(reasons);
+  return conclude(context, actions, exact.outcomes, before);
 };
 
 /** TransactWriteItems with DynamoDB's semantics, in front of dynalite (which has none). */
