@@ -56,7 +56,13 @@ await clients.dynamo.send(
 );
 
 let requests = 0;
-clients.dynamo.middlewareStack.add((next) => (args) => (requests++, next(args)), { step: 'finalizeRequest' });
+clients.dynamo.middlewareStack.add(
+  (next) => (args) => {
+    requests++;
+    return next(args);
+  },
+  { step: 'finalizeRequest' },
+);
 
 const seq = (round: number) => String(round + 1).padStart(32, '0');
 const entry = (pk: string, sk: string) => ({
