@@ -5,8 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
-import { createLocalClients, endpointAccountId } from '../local/clients';
-import { readTopology } from '../local/template/topology';
+import { createLocalClients, endpointAccountId, readTopology } from '../local/emulator';
 import { OpsError } from './errors';
 
 export interface ConsumerResources {

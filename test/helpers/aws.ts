@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../lambdas/shared/clients';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
+import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/emulator';
 import { createImagesTable } from '../../samples/tables';
 
 export interface TestAws extends AwsClients {

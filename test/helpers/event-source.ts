@@ -4,8 +4,7 @@
  */
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { BatchReport } from '../../local/event-source/sqs-poller';
-import type { LocalPipeline } from '../../local/runtime';
+import type { BatchReport, LocalPipeline } from '../../local/emulator';
 
 /** A record as the fixture prints it (long bodies by length only; md5OfMessageAttributes may be null). */
 export type PrintedRecord = Omit<SQSRecord, 'md5OfMessageAttributes'> & {

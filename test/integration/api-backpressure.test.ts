@@ -1,5 +1,5 @@
 /**
- * Back-pressure through the API on the local runtime. The test stack (local/soak.ts) lets a queue
+ * Back-pressure through the API on the local runtime. The test stack (local/tools/soak.ts) lets a queue
  * hold 60 messages, or what its consumer drains in 1 s, and the API reads the queues every second.
  * With the consumers held, uploads are accepted until the backlog reaches the limit, then refused
  * with 429; once the consumers run, the refusals carry a Retry-After from the measured drain rate;
@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
 import { photoJpeg } from '../../samples/images';
 import { createApiClient, postForm, type UploadGrant } from '../helpers/api';
 import { waitFor } from '../helpers/wait';

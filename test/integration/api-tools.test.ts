@@ -1,6 +1,6 @@
 /**
  * The tools around the API on the local runtime: what `npm start` prints, and `image-fanout upload`
- * through the API. Runs the short-timeout test stack (local/soak.ts), on its own free ports.
+ * through the API. Runs the short-timeout test stack (local/tools/soak.ts), on its own free ports.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { apiLines, developmentUser } from '../../local/http-api/banner';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
+import { apiLines, developmentUser } from '../../local/tools';
 import { runCommand } from '../../ops/commands';
 import { photoJpeg } from '../../samples/images';
 import { createApiClient } from '../helpers/api';

@@ -1,14 +1,14 @@
 /**
  * The front door on the local runtime: real HTTP to the HTTP API the template defines, real JWTs
  * checked by its authorizer, real presigned POST uploads checked by the embedded S3, and the
- * pipeline behind it. Runs the short-timeout test stack (local/soak.ts), on its own free ports.
+ * pipeline behind it. Runs the short-timeout test stack (local/tools/soak.ts), on its own free ports.
  */
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
 import { photoJpeg, pngWithAlpha } from '../../samples/images';
 import { createApiClient, postForm, type UploadGrant } from '../helpers/api';
 import { waitFor } from '../helpers/wait';

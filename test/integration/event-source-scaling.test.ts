@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsScaling } from '../../local/event-source/settings';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, sqsScaling, startLocalPipeline } from '../../local/emulator';
 import { type LaneName, laneOutputs, synthFidelityFixture } from '../fixtures/fidelity-app/app';
 import {
   createObserver,

@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
 import { encodeS3Key } from '../../lambdas/shared/events';
 import { unreadableMessageKey } from '../../lambdas/shared/store';
-import { type ImageStanding, imageStanding } from '../../local/image-status';
-import { type ConsumerStatus, type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type ConsumerStatus, type LocalPipeline, startLocalPipeline } from '../../local/emulator';
+import { type ImageStanding, imageStanding } from '../../local/tools';
 import {
   animatedGif,
   animatedWebp,

@@ -14,7 +14,7 @@ import {
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConsumerName } from '../../lambdas/shared/constants';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
 import { listDeadLetters, showDeadLetter } from '../../ops/dead-letters';
 import { type ImageReport, imageReport } from '../../ops/image';
 import { redrive } from '../../ops/redrive';

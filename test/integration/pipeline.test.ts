@@ -16,8 +16,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ImageSearch } from '../../lambdas/indexing/search';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { type ImageStanding, imageStanding } from '../../local/image-status';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
+import { type ImageStanding, imageStanding } from '../../local/tools';
 import {
   jpegWithExif,
   notAnImage,

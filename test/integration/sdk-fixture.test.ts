@@ -8,10 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { providedSdk } from '../../local/lambda/aws-sdk';
-import { createFunctionHost } from '../../local/lambda/host';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
-import { readTopology } from '../../local/template/topology';
+import {
+  createFunctionHost,
+  type LocalPipeline,
+  providedSdk,
+  readTopology,
+  startLocalPipeline,
+} from '../../local/emulator';
 import { sdkFixture } from '../fixtures/sdk-app/names';
 import { synthWithoutCli } from '../helpers/synth-without-cli';
 import { pipelineTarget } from '../helpers/target';

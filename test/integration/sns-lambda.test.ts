@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
 import { snsFixture } from '../fixtures/sns-app/names';
 import { synthWithoutCli } from '../helpers/synth-without-cli';
 import { pipelineTarget } from '../helpers/target';

@@ -3,11 +3,8 @@
  * every kind of injected fault at once. Every image must be accounted for.
  */
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { parseFaults } from '../../lambdas/shared/faults';
-import { formatAccounting } from '../../local/accounting';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
-import { runSoak } from '../../local/soak';
-import { formatStorm } from '../../local/storm';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
+import { faultOptions, formatAccounting, formatStorm, parseFaults, runSoak } from '../../local/tools';
 
 let pipeline: LocalPipeline;
 const runtimeErrors: string[] = [];
@@ -17,7 +14,7 @@ beforeAll(async () => {
     cloudAssemblyDir: inject('soakAssembly'),
     port: 0,
     maxConcurrency: 2,
-    faults: parseFaults('transient=0.1,slow=0.03,hang=0.01,throttle=0.05,duplicate=0.05'),
+    ...faultOptions(parseFaults('transient=0.1,slow=0.03,hang=0.01,throttle=0.05,duplicate=0.05')),
     onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
   });
 });

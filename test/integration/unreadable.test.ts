@@ -5,7 +5,7 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { type LocalPipeline, startLocalPipeline } from '../../local/emulator';
 import { runCommand } from '../../ops/commands';
 import { pipelineStatus } from '../../ops/status';
 import { endpointTarget, type Target } from '../../ops/target';

@@ -17,8 +17,12 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import {
+  createLocalClients,
+  type EmbeddedBackend,
+  type LocalClients,
+  startEmbeddedBackend,
+} from '../../local/emulator';
 
 let backend: EmbeddedBackend;
 let clients: LocalClients;

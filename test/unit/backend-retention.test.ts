@@ -11,8 +11,12 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import {
+  createLocalClients,
+  type EmbeddedBackend,
+  type LocalClients,
+  startEmbeddedBackend,
+} from '../../local/emulator';
 import { waitFor } from '../helpers/wait';
 
 const depth = async (clients: LocalClients, url: string) => {

@@ -11,8 +11,12 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import {
+  createLocalClients,
+  type EmbeddedBackend,
+  type LocalClients,
+  startEmbeddedBackend,
+} from '../../local/emulator';
 
 describe('S3 system metadata on the embedded backend', () => {
   let backend: EmbeddedBackend;

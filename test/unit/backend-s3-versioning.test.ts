@@ -22,9 +22,14 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, type ObjectEvent, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
-import { s3EventMessage } from '../../local/notifications';
+import {
+  createLocalClients,
+  type EmbeddedBackend,
+  type LocalClients,
+  type ObjectEvent,
+  s3EventMessage,
+  startEmbeddedBackend,
+} from '../../local/emulator';
 import { waitFor } from '../helpers/wait';
 
 let backend: EmbeddedBackend;

@@ -23,8 +23,13 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, type ObjectEvent, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import {
+  createLocalClients,
+  type EmbeddedBackend,
+  type LocalClients,
+  type ObjectEvent,
+  startEmbeddedBackend,
+} from '../../local/emulator';
 import { waitFor } from '../helpers/wait';
 
 const md5 = (data: string | Uint8Array) => createHash('md5').update(data).digest('hex');

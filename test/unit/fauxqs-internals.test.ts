@@ -1,5 +1,5 @@
 /**
- * The fauxqs 1.9.2 internals the embedded backend reaches into (local/fauxqs-internals.ts), checked
+ * The fauxqs 1.9.2 internals the embedded backend reaches into (local/emulator/backend/fauxqs-internals.ts), checked
  * on a bare fauxqs app with no backend layers: where it keeps queues, messages and objects, which
  * methods it calls and when it tells its spies. If an upgrade of fauxqs changes any of these, a
  * test here fails and names what moved (docs/embedded-backend.md, "Upgrading").
@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import { createLocalClients, type LocalClients } from '../../local/emulator';
 import {
   type DeadLetterResolver,
   type FauxqsStores,
@@ -25,7 +25,7 @@ import {
   type SnsSpyMessage,
   type SqsMessageLike,
   type SqsQueueLike,
-} from '../../local/fauxqs-internals';
+} from '../../local/emulator/backend/fauxqs-internals';
 
 let stores: FauxqsStores;
 let app: ReturnType<typeof buildApp>;
@@ -77,7 +77,7 @@ const depth = async (url: string) => {
 };
 
 describe('SQS', () => {
-  it('keeps queues and messages where local/fauxqs-internals.ts says, and reads the lists afresh', async () => {
+  it('keeps queues and messages where local/emulator/backend/fauxqs-internals.ts says, and reads the lists afresh', async () => {
     const { url, queue } = await createQueue('shapes', { MessageRetentionPeriod: '60' });
     expect(queue.arn).toMatch(/^arn:aws:sqs:[a-z0-9-]+:\d{12}:shapes$/);
     expect(queue.attributes.MessageRetentionPeriod).toBe('60');
@@ -211,7 +211,7 @@ describe('SNS', () => {
 });
 
 describe('S3', () => {
-  it('keeps objects where local/fauxqs-internals.ts says and tells its spy of writes and deletes', async () => {
+  it('keeps objects where local/emulator/backend/fauxqs-internals.ts says and tells its spy of writes and deletes', async () => {
     await clients.s3.send(new CreateBucketCommand({ Bucket: 'shapes' }));
     const key = 'dir/a key ✓.txt';
     const { ETag } = await clients.s3.send(

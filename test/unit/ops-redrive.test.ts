@@ -10,9 +10,12 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { emulatorCredentials } from '../../local/clients';
-import { peekQueue } from '../../ops/dead-letters';
+import {
+  type EmbeddedBackend,
+  emulatorCredentials,
+  peekQueue,
+  startEmbeddedBackend,
+} from '../../local/emulator';
 import { isUnsupportedOperation, moveMessages } from '../../ops/redrive';
 
 type Send = SQSClient['send'];

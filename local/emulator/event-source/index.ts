@@ -1,0 +1,5 @@
+/** Lambda's SQS event source mapping, rule by rule (docs/event-source.md). */
+export { createHold, type Hold } from './hold';
+export { concurrencyCeiling, queueSettingsOf, sqsLimits, sqsScaling } from './settings';
+export { type BatchReport, type PollerStats, SqsPoller, type SqsPollerOptions } from './sqs-poller';
+export { type DispatchOutcome, gatedInvoke, reservedConcurrencyGates } from './throttle';
