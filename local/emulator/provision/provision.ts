@@ -83,6 +83,117 @@ const indexes = (specs: TableSpec['globalSecondaryIndexes']) =>
         } as never,
       }));
 
+const createBuckets = async ({ buckets }: Topology, { s3 }: LocalClients) => {
+  for (const bucket of buckets) {
+    await ignoring(['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'], () =>
+      s3.send(new CreateBucketCommand({ Bucket: bucket.name })),
+    );
+    if (bucket.versioned) {
+      await s3.send(
+        new PutBucketVersioningCommand({
+          Bucket: bucket.name,
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
+      );
+    }
+  }
+};
+
+const createTopics = async ({ topics }: Topology, { sns }: LocalClients, warnings: string[]) => {
+  for (const topic of topics) {
+    const created = await sns.send(
+      new CreateTopicCommand({ Name: topic.name, Attributes: { ...topic.attributes } }),
+    );
+    if (created.TopicArn !== topic.arn)
+      warnings.push(`Topic ${topic.logicalId} is ${created.TopicArn}, not ${topic.arn}`);
+  }
+};
+
+/** Every queue first, then the redrive policies that point from one to another. Answers URL by ARN. */
+const createQueues = async ({ queues }: Topology, { sqs }: LocalClients) => {
+  const queueUrls = new Map<string, string>();
+  for (const queue of queues) {
+    const { RedrivePolicy: _redrive, ...attributes } = queue.attributes;
+    await ignoring(['QueueAlreadyExists', 'QueueNameExists'], () =>
+      sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes })),
+    );
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }));
+    queueUrls.set(queue.arn, QueueUrl ?? queue.url);
+  }
+  for (const queue of queues) {
+    const redrive = queue.attributes.RedrivePolicy;
+    if (redrive === undefined) continue;
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: queueUrls.get(queue.arn),
+        Attributes: { RedrivePolicy: redrive },
+      }),
+    );
+  }
+  return queueUrls;
+};
+
+/** Subscriptions other than to functions (those get a stand-in queue: provisionLambdaSubscriptions). */
+const subscribe = async ({ subscriptions, queues }: Topology, { sns }: LocalClients, warnings: string[]) => {
+  const queueArns = new Set(queues.map((queue) => queue.arn));
+  for (const subscription of subscriptions.filter((entry) => entry.protocol !== 'lambda')) {
+    // An emulator may accept a subscription to a queue that does not exist and drop its messages.
+    if (subscription.protocol === 'sqs' && !queueArns.has(subscription.endpoint)) {
+      warnings.push(
+        `Subscription ${subscription.logicalId} points at ${subscription.endpoint}, which is not in the stack`,
+      );
+    }
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: subscription.topicArn,
+        Protocol: subscription.protocol,
+        Endpoint: subscription.endpoint,
+        Attributes: { ...subscription.attributes },
+        ReturnSubscriptionArn: true,
+      }),
+    );
+  }
+};
+
+/** Creates the tables; answers those whose TTL the endpoint could not switch on. */
+const createTables = async ({ tables }: Topology, { dynamo }: LocalClients) => {
+  const tablesWithoutTtl: string[] = [];
+  for (const table of tables) {
+    await ignoring(['ResourceInUseException'], () =>
+      dynamo.send(
+        new CreateTableCommand({
+          TableName: table.name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [...table.attributeDefinitions],
+          KeySchema: [...table.keySchema],
+          GlobalSecondaryIndexes: indexes(table.globalSecondaryIndexes),
+          LocalSecondaryIndexes: indexes(table.localSecondaryIndexes),
+        }),
+      ),
+    );
+    if (table.timeToLiveAttribute === undefined) continue;
+    const ttl = { AttributeName: table.timeToLiveAttribute, Enabled: true };
+    await dynamo
+      .send(new UpdateTimeToLiveCommand({ TableName: table.name, TimeToLiveSpecification: ttl }))
+      .catch(() => tablesWithoutTtl.push(table.name));
+  }
+  return tablesWithoutTtl;
+};
+
+/** Hands the bucket notification configuration to an endpoint that delivers notifications itself. */
+const configureNotifications = async ({ notifications }: Topology, { s3 }: LocalClients) => {
+  for (const bucket of new Set(notifications.map((notification) => notification.bucket))) {
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: notificationConfiguration(
+          notifications.filter((n) => n.bucket === bucket),
+        ),
+      }),
+    );
+  }
+};
+
 /**
  * Creates the topology's buckets, topics, queues, subscriptions and tables on an endpoint, through
  * the ordinary APIs, so it works on the embedded backend, LocalStack or another emulator alike.
@@ -95,109 +206,12 @@ export const provision = async (
   { nativeNotifications }: { nativeNotifications: boolean },
 ): Promise<ProvisionResult> => {
   const warnings: string[] = [];
-  for (const bucket of topology.buckets) {
-    await ignoring(['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'], () =>
-      clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name })),
-    );
-    if (bucket.versioned) {
-      await clients.s3.send(
-        new PutBucketVersioningCommand({
-          Bucket: bucket.name,
-          VersioningConfiguration: { Status: 'Enabled' },
-        }),
-      );
-    }
-  }
-  for (const topic of topology.topics) {
-    const created = await clients.sns.send(
-      new CreateTopicCommand({ Name: topic.name, Attributes: { ...topic.attributes } }),
-    );
-    if (created.TopicArn !== topic.arn)
-      warnings.push(`Topic ${topic.logicalId} is ${created.TopicArn}, not ${topic.arn}`);
-  }
-
-  // Every queue first, then the redrive policies that point from one to another.
-  const queueUrls = new Map<string, string>();
-  for (const queue of topology.queues) {
-    const { RedrivePolicy: _redrive, ...attributes } = queue.attributes;
-    await ignoring(['QueueAlreadyExists', 'QueueNameExists'], () =>
-      clients.sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes })),
-    );
-    const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }));
-    queueUrls.set(queue.arn, QueueUrl ?? queue.url);
-  }
-  for (const queue of topology.queues) {
-    const redrive = queue.attributes.RedrivePolicy;
-    if (redrive === undefined) continue;
-    await clients.sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: queueUrls.get(queue.arn),
-        Attributes: { RedrivePolicy: redrive },
-      }),
-    );
-  }
-
-  const queueArns = new Set(topology.queues.map((queue) => queue.arn));
-  for (const subscription of topology.subscriptions) {
-    // Delivered through a stand-in queue instead (provisionLambdaSubscriptions).
-    if (subscription.protocol === 'lambda') continue;
-    // An emulator may accept a subscription to a queue that does not exist and drop its messages.
-    if (subscription.protocol === 'sqs' && !queueArns.has(subscription.endpoint)) {
-      warnings.push(
-        `Subscription ${subscription.logicalId} points at ${subscription.endpoint}, which is not in the stack`,
-      );
-    }
-    await clients.sns.send(
-      new SubscribeCommand({
-        TopicArn: subscription.topicArn,
-        Protocol: subscription.protocol,
-        Endpoint: subscription.endpoint,
-        Attributes: { ...subscription.attributes },
-        ReturnSubscriptionArn: true,
-      }),
-    );
-  }
-
-  const tablesWithoutTtl: string[] = [];
-  for (const table of topology.tables) {
-    await ignoring(['ResourceInUseException'], () =>
-      clients.dynamo.send(
-        new CreateTableCommand({
-          TableName: table.name,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [...table.attributeDefinitions],
-          KeySchema: [...table.keySchema],
-          GlobalSecondaryIndexes: indexes(table.globalSecondaryIndexes),
-          LocalSecondaryIndexes: indexes(table.localSecondaryIndexes),
-        }),
-      ),
-    );
-    if (table.timeToLiveAttribute !== undefined) {
-      try {
-        await clients.dynamo.send(
-          new UpdateTimeToLiveCommand({
-            TableName: table.name,
-            TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
-          }),
-        );
-      } catch {
-        tablesWithoutTtl.push(table.name);
-      }
-    }
-  }
-
-  if (nativeNotifications) {
-    for (const bucket of new Set(topology.notifications.map((n) => n.bucket))) {
-      await clients.s3.send(
-        new PutBucketNotificationConfigurationCommand({
-          Bucket: bucket,
-          NotificationConfiguration: notificationConfiguration(
-            topology.notifications.filter((n) => n.bucket === bucket),
-          ),
-        }),
-      );
-    }
-  }
+  await createBuckets(topology, clients);
+  await createTopics(topology, clients, warnings);
+  const queueUrls = await createQueues(topology, clients);
+  await subscribe(topology, clients, warnings);
+  const tablesWithoutTtl = await createTables(topology, clients);
+  if (nativeNotifications) await configureNotifications(topology, clients);
   const lambdaSubscriptions = await provisionLambdaSubscriptions(topology, clients, warnings);
   return { queueUrls, tablesWithoutTtl, lambdaSubscriptions, warnings };
 };
