@@ -8,7 +8,7 @@ import { acceptedTypes, customResourceProviders, emulatedTypes } from './classif
 import type { ReadContext, TemplateResource } from './context';
 import { readTable } from './dynamodb';
 import { readHttpApis } from './http-api';
-import { createResolver } from './intrinsics';
+import { createResolver, type Resolver } from './intrinsics';
 import { functionNameOf, readEventSourceMapping, readFunction, whyNotRunnable } from './lambda';
 import { readQueue, readSubscription, readTopic } from './messaging';
 import { readBucket, readBucketNotifications, readCustomNotifications } from './s3';
@@ -139,6 +139,83 @@ const outputString = (value: unknown, at: string): string =>
     ? value.map((item, index) => asString(item, `${at}.${index}`)).join(',')
     : asString(value, at);
 
+/** The stack outputs whose condition holds, resolved to local names. */
+const readOutputs = (template: CfnTemplate, resolver: Resolver): Record<string, string> => {
+  const outputs: Record<string, string> = {};
+  for (const [name, output] of Object.entries(template.Outputs ?? {})) {
+    const at = `Outputs.${name}`;
+    if (output.Condition !== undefined && !resolver.condition(output.Condition, `${at}.Condition`)) continue;
+    outputs[name] = outputString(resolver.resolve(output.Value, `${at}.Value`), `${at}.Value`);
+  }
+  return outputs;
+};
+
+/** The template's resources whose Condition holds (one whose Condition is false is not created). */
+const createdResources = (template: CfnTemplate, resolver: Resolver) =>
+  templateResources(template).filter(
+    ({ logicalId, resource }) =>
+      resource.Condition === undefined ||
+      resolver.condition(resource.Condition, `Resources.${logicalId}.Condition`),
+  );
+
+type OfType = (type: string) => TemplateResource[];
+
+const readBuckets = (context: ReadContext, ofType: OfType) => {
+  const buckets: BucketSpec[] = ofType('AWS::S3::Bucket').map((entry) => readBucket(context, entry));
+  const bucketNames = new Set(buckets.map((bucket) => bucket.name));
+  const notifications: BucketNotificationSpec[] = [
+    ...ofType('AWS::S3::Bucket').flatMap((entry) => readBucketNotifications(context, entry)),
+    ...ofType('Custom::S3BucketNotifications').flatMap((entry) =>
+      readCustomNotifications(context, entry, bucketNames),
+    ),
+  ];
+  return { buckets, notifications };
+};
+
+const readMessaging = (context: ReadContext, ofType: OfType) => {
+  const topics: TopicSpec[] = [];
+  const subscriptions: SubscriptionSpec[] = [];
+  for (const entry of ofType('AWS::SNS::Topic')) {
+    const read = readTopic(context, entry);
+    topics.push(read.topic);
+    subscriptions.push(...read.subscriptions);
+  }
+  subscriptions.push(...ofType('AWS::SNS::Subscription').map((entry) => readSubscription(context, entry)));
+  const queues: QueueSpec[] = ofType('AWS::SQS::Queue').map((entry) => readQueue(context, entry));
+  return { topics, subscriptions, queues };
+};
+
+/** Functions (not the providers of custom resources, which run at deploy time), mappings and APIs. */
+const readCompute = (context: ReadContext, ofType: OfType, providers: ReadonlySet<string>) => ({
+  functions: ofType('AWS::Lambda::Function')
+    .filter(({ logicalId }) => !providers.has(logicalId))
+    .map((entry) => readFunction(context, entry)),
+  mappings: readMappings(context, ofType('AWS::Lambda::EventSourceMapping')),
+  httpApis: readHttpApis(context, {
+    apis: ofType('AWS::ApiGatewayV2::Api'),
+    routes: ofType('AWS::ApiGatewayV2::Route'),
+    integrations: ofType('AWS::ApiGatewayV2::Integration'),
+    authorizers: ofType('AWS::ApiGatewayV2::Authorizer'),
+    stages: ofType('AWS::ApiGatewayV2::Stage'),
+  }),
+});
+
+/** Resources accepted with nothing to emulate (IAM, KMS, providers, ...) and those of unknown types. */
+const classify = (resources: readonly TemplateResource[], providers: ReadonlySet<string>) => {
+  const summary = ({ logicalId, resource }: TemplateResource): UnsupportedResource => ({
+    logicalId,
+    type: resource.Type,
+  });
+  return {
+    acceptedWithoutEmulation: resources
+      .filter(({ logicalId, resource }) => acceptedTypes.has(resource.Type) || providers.has(logicalId))
+      .map(summary),
+    unknown: resources
+      .filter(({ resource }) => !acceptedTypes.has(resource.Type) && !emulatedTypes.has(resource.Type))
+      .map(summary),
+  };
+};
+
 /** Builds the topology from a template already in hand. */
 export const buildTopology = (
   template: CfnTemplate,
@@ -157,91 +234,38 @@ export const buildTopology = (
     assetFolders: options.assetFolders ?? new Map(),
     warnings: [],
   };
-  // A resource whose Condition is false is not created.
-  const resources = templateResources(template).filter(
-    ({ logicalId, resource }) =>
-      resource.Condition === undefined ||
-      resolver.condition(resource.Condition, `Resources.${logicalId}.Condition`),
-  );
+  const resources = createdResources(template, resolver);
   const ofType = (type: string) => resources.filter(({ resource }) => resource.Type === type);
   const providers = customResourceProviders(resources);
-
-  const buckets: BucketSpec[] = ofType('AWS::S3::Bucket').map((entry) => readBucket(context, entry));
-  const bucketNames = new Set(buckets.map((bucket) => bucket.name));
-  const notifications: BucketNotificationSpec[] = [
-    ...ofType('AWS::S3::Bucket').flatMap((entry) => readBucketNotifications(context, entry)),
-    ...ofType('Custom::S3BucketNotifications').flatMap((entry) =>
-      readCustomNotifications(context, entry, bucketNames),
-    ),
-  ];
-
-  const topics: TopicSpec[] = [];
-  const subscriptions: SubscriptionSpec[] = [];
-  for (const entry of ofType('AWS::SNS::Topic')) {
-    const read = readTopic(context, entry);
-    topics.push(read.topic);
-    subscriptions.push(...read.subscriptions);
-  }
-  subscriptions.push(...ofType('AWS::SNS::Subscription').map((entry) => readSubscription(context, entry)));
-
-  const queues: QueueSpec[] = ofType('AWS::SQS::Queue').map((entry) => readQueue(context, entry));
+  const storage = readBuckets(context, ofType);
+  const messaging = readMessaging(context, ofType);
   const tables: TableSpec[] = ofType('AWS::DynamoDB::Table').map((entry) => readTable(context, entry));
-
-  const functions: FunctionSpec[] = ofType('AWS::Lambda::Function')
-    .filter(({ logicalId }) => !providers.has(logicalId))
-    .map((entry) => readFunction(context, entry));
-
-  const mappings = readMappings(context, ofType('AWS::Lambda::EventSourceMapping'));
-  const httpApis = readHttpApis(context, {
-    apis: ofType('AWS::ApiGatewayV2::Api'),
-    routes: ofType('AWS::ApiGatewayV2::Route'),
-    integrations: ofType('AWS::ApiGatewayV2::Integration'),
-    authorizers: ofType('AWS::ApiGatewayV2::Authorizer'),
-    stages: ofType('AWS::ApiGatewayV2::Stage'),
-  });
+  const { functions, mappings, httpApis } = readCompute(context, ofType, providers);
   const { eventSourceMappings } = mappings;
-  assertDeployable({ mappings: eventSourceMappings, functions, queues });
-
-  const summary = ({ logicalId, resource }: TemplateResource): UnsupportedResource => ({
-    logicalId,
-    type: resource.Type,
-  });
-  const acceptedWithoutEmulation = resources
-    .filter(({ logicalId, resource }) => acceptedTypes.has(resource.Type) || providers.has(logicalId))
-    .map(summary);
-  const unknown = resources
-    .filter(({ resource }) => !acceptedTypes.has(resource.Type) && !emulatedTypes.has(resource.Type))
-    .map(summary);
-
-  const outputs: Record<string, string> = {};
-  for (const [name, output] of Object.entries(template.Outputs ?? {})) {
-    const at = `Outputs.${name}`;
-    if (output.Condition !== undefined && !resolver.condition(output.Condition, `${at}.Condition`)) continue;
-    outputs[name] = outputString(resolver.resolve(output.Value, `${at}.Value`), `${at}.Value`);
-  }
-
+  assertDeployable({ mappings: eventSourceMappings, functions, queues: messaging.queues });
+  const { acceptedWithoutEmulation, unknown } = classify(resources, providers);
+  const invokedBy = invokedFunctions(
+    eventSourceMappings,
+    storage.notifications,
+    messaging.subscriptions,
+    httpApis,
+  );
   return {
     stackName: options.stackName,
     naming,
-    buckets,
-    notifications,
-    topics,
-    subscriptions,
-    queues,
+    ...storage,
+    ...messaging,
     tables,
     functions,
     eventSourceMappings,
     httpApis,
-    outputs,
+    outputs: readOutputs(template, resolver),
     acceptedWithoutEmulation,
     unsupported: [...mappings.unsupported, ...unknown],
     warnings: [
       ...unsupportedWarnings(unknown),
       ...mappings.warnings,
-      ...unrunnableWarnings(
-        functions,
-        invokedFunctions(eventSourceMappings, notifications, subscriptions, httpApis),
-      ),
+      ...unrunnableWarnings(functions, invokedBy),
       ...context.warnings,
     ],
   };
