@@ -21,15 +21,14 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createLocalClients,
   type EmbeddedBackend,
   type LocalClients,
   type ObjectEvent,
   s3EventMessage,
-  startEmbeddedBackend,
 } from '../../local/emulator';
+import { useTestBackend } from '../helpers/backend';
 import { waitFor } from '../helpers/wait';
 
 let backend: EmbeddedBackend;
@@ -37,15 +36,9 @@ let clients: LocalClients;
 const events: ObjectEvent[] = [];
 let bucketCount = 0;
 
-beforeAll(async () => {
-  backend = await startEmbeddedBackend({ port: 0 });
-  clients = createLocalClients(backend.endpoint, backend.region);
+useTestBackend((local) => {
+  ({ backend, clients } = local);
   backend.onObjectEvent((event) => events.push(event));
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await backend?.stop();
 });
 
 const newBucket = async (versioning?: 'Enabled' | 'Suspended') => {

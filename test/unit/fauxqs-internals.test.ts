@@ -7,15 +7,10 @@
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalClients, type LocalClients } from '../../local/emulator';
+import { createLocalClients, type LocalClients, queueDepth } from '../../local/emulator';
 import {
   type DeadLetterResolver,
   type FauxqsStores,
@@ -63,18 +58,7 @@ const createQueue = async (name: string, attributes: Record<string, string> = {}
   return { url: QueueUrl, queue };
 };
 
-const depth = async (url: string) => {
-  const { Attributes = {} } = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
+const depth = (url: string) => queueDepth(clients.sqs, url);
 
 describe('SQS', () => {
   it('keeps queues and messages where local/emulator/backend/fauxqs-internals.ts says, and reads the lists afresh', async () => {
