@@ -8,9 +8,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopology } from '../../local/emulator';
+import { createLocalClients, readTopology } from '../../local/emulator';
 import {
   type ErrorsFunction,
   errorsFixture,
@@ -72,18 +72,13 @@ beforeAll(async () => {
     timeoutMs: 60_000,
     what: 'npm start to print its endpoint',
   });
-  const sqs = new SQSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    useQueueUrlAsEndpoint: false,
-  });
+  const { sqs, destroy } = createLocalClients(endpoint, 'us-east-1');
   for (const name of names) {
     const QueueName = (outputs[queueOutput(name)] as string).split(':').pop();
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: `fail ${name}` }));
   }
-  sqs.destroy();
+  destroy();
 }, 240_000);
 
 afterAll(async () => {
