@@ -5,7 +5,7 @@ import type { ConsumerName, StageStatus } from '../lambdas/shared/constants';
 import { MalformedMessageError } from '../lambdas/shared/errors';
 import { type ImageEvent, parseMessage } from '../lambdas/shared/events';
 import { type FailureRecord, failureKey, type StageRecord, stageKey } from '../lambdas/shared/store';
-import { peekQueue } from '../local/emulator';
+import { peekQueue } from '../local/emulator/clients';
 import { OpsError } from './errors';
 import type { Target } from './target';
 

@@ -1,4 +1,5 @@
 /** Lambda's SQS event source mapping, rule by rule (docs/event-source.md). */
+export { sqsPatternProblem } from './filter-syntax';
 export { createHold, type Hold } from './hold';
 export { concurrencyCeiling, queueSettingsOf, sqsLimits, sqsScaling } from './settings';
 export { type BatchReport, type PollerStats, SqsPoller, type SqsPollerOptions } from './sqs-poller';

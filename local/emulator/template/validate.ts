@@ -3,7 +3,7 @@
  * here with AWS's own error text when the template is read, so the local run never starts on a
  * stack `cdk deploy` would roll back. Each resource gets the first error AWS would answer with.
  */
-import { sqsPatternProblem } from '../event-source/filter-syntax';
+import { sqsPatternProblem } from '../event-source';
 import { deadLetterTargetOf } from './messaging';
 import { awsPages, DeployRefusedError, type Refusal, refusalCodes, refusalTexts } from './refusals';
 import type { EventSourceMappingSpec, FunctionSpec, QueueSpec } from './types';
