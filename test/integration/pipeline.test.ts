@@ -28,11 +28,11 @@ import {
   webpImage,
 } from '../../samples/images';
 import { imagePipelineOf, useLocalPipeline } from '../helpers/pipeline';
+import { runId } from '../helpers/run-id';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
-/** Lower-case letters and digits: one search token, and a folder name. */
-const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const run = runId();
 const owner = (name: string) => `${name}-${run}`;
 
 let pipeline: LocalPipeline;

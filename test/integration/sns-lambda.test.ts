@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { LocalPipeline } from '../../local/emulator';
 import { snsFixture } from '../fixtures/sns-app/names';
 import { useLocalPipeline } from '../helpers/pipeline';
+import { runId } from '../helpers/run-id';
 import { synthWithoutCli } from '../helpers/synth-without-cli';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
@@ -30,7 +31,7 @@ interface Invocation {
   };
 }
 
-const run = Date.now().toString(36);
+const run = runId();
 let pipeline: LocalPipeline;
 const invocations: Invocation[] = [];
 const warnings: string[] = [];

@@ -11,6 +11,7 @@ import { pipelineStatus } from '../../ops/status';
 import type { Target } from '../../ops/target';
 import { listUnreadable } from '../../ops/unreadable';
 import { useOpsTarget } from '../helpers/ops-target';
+import { runId } from '../helpers/run-id';
 import { waitFor } from '../helpers/wait';
 
 const assembly = inject('pipelineAssembly');
@@ -39,7 +40,7 @@ const runCli = async (argv: string[]) => {
 
 describe('unreadable messages', () => {
   it('are counted per consumer by status and listed with their reason and body', async () => {
-    const run = Date.now().toString(36);
+    const run = runId();
     const notJson = `not json at all ${run}`;
     const noTime = JSON.stringify({
       Records: [
