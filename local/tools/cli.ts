@@ -129,30 +129,14 @@ const pipeline = await startLocalPipeline({
 });
 
 const outputs = pipeline.topology.outputs;
-const { apiLines } = await import('./banner');
-const bucket = outputs.UploadsBucketName ?? pipeline.topology.buckets[0]?.name ?? '(none)';
-const prefix = outputs.UploadsPrefix ?? '';
-const credentialsLine = `AWS_ENDPOINT_URL=${pipeline.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${pipeline.region}`;
-// This app's own lines where its outputs are there; another app gets what its template has.
-const { topology } = pipeline;
-const appLines =
-  outputs.UploadsBucketName !== undefined
-    ? `  upload to    s3://${bucket}/${prefix}<owner>/<file>
-  derived      s3://${outputs.DerivedBucketName ?? '?'}/thumbnails/   table ${outputs.ImagesTableName ?? '?'}`
-    : `  resources    ${topology.buckets.length} buckets, ${topology.topics.length} topics, ${topology.queues.length} queues, ${topology.tables.length} tables
-  functions    ${topology.functions.map((fn) => fn.name).join(', ') || 'none'}`;
-const tryIt =
-  outputs.UploadsBucketName !== undefined
-    ? `aws s3 cp photo.jpg "s3://${bucket}/${prefix}me/photo.jpg"`
-    : 'aws sqs list-queues';
-console.log(`
-image-fanout is running locally (${topology.stackName}), ready in ${seconds(Date.now() - started)}
-  endpoint     ${pipeline.endpoint}   (S3, SNS, SQS${pipeline.backend ? ' and DynamoDB on one port' : ''}), account ${topology.naming.accountId}
-${appLines}
-${await apiLines(pipeline)}${anyFaults(faults) ? `  faults       ${JSON.stringify(faults)}\n` : ''}  logs         ${relative(process.cwd(), logsDir) || '.'}/<function>.log
-  try it       ${credentialsLine} \\
-                 ${tryIt}
-`);
+const { startupBanner } = await import('./banner');
+console.log(
+  await startupBanner(pipeline, {
+    readyInMs: Date.now() - started,
+    logsDir: relative(process.cwd(), logsDir) || '.',
+    faults: anyFaults(faults) ? faults : undefined,
+  }),
+);
 
 let stopping = false;
 const shutdown = async (code: number) => {
