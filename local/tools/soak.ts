@@ -191,7 +191,7 @@ const incrementalAccounting = (pipeline: PipelineView, uploads: readonly SoakUpl
 const waitUntilSettled = async (
   pipeline: PipelineView,
   progress: () => Promise<Accounting>,
-  storm: () => Promise<readonly StormAccount[]>,
+  storm: (deadLetters: Accounting['deadLetters']) => Promise<readonly StormAccount[]>,
   { deadline, onProgress }: { deadline: number; onProgress: (accounting: Accounting) => void },
 ) => {
   for (;;) {
@@ -199,7 +199,7 @@ const waitUntilSettled = async (
     onProgress(accounting);
     const settled =
       settledNow(accounting) &&
-      (await storm()).every((key) => key.verdict !== 'still in progress') &&
+      (await storm(accounting.deadLetters)).every((key) => key.verdict !== 'still in progress') &&
       (await pipeline.status()).every((queue) => queue.backlog === 0 && queue.notVisible === 0);
     if (settled || Date.now() > deadline) return;
     await sleep(1_000);
@@ -235,17 +235,18 @@ export const runSoak = async (
     uploadAll(pipeline, uploadTo.bucket, uploads, options.uploadConcurrency ?? 16),
     options.storm === undefined ? undefined : runStorm(pipeline, { ...uploadTo, run }, options.storm),
   ]);
-  const stormAccounts = async () =>
-    storm === undefined ? [] : accountForStorm(pipeline, uploadTo.bucket, storm);
+  const stormAccounts = async (deadLetters: Accounting['deadLetters']) =>
+    storm === undefined ? [] : accountForStorm(pipeline, uploadTo.bucket, storm, deadLetters);
   const uploadMs = Date.now() - started;
   await options.afterUploads?.();
   await waitUntilSettled(pipeline, incrementalAccounting(pipeline, uploads), stormAccounts, {
     deadline: Date.now() + (options.settleTimeoutMs ?? 600_000),
     onProgress: (accounting) => options.onProgress?.(accounting, Date.now() - started),
   });
+  const accounting = await accountFor(pipeline, uploads);
   return {
-    accounting: closedAccounting(await accountFor(pipeline, uploads)),
-    storm: await stormAccounts(),
+    accounting: closedAccounting(accounting),
+    storm: await stormAccounts(accounting.deadLetters),
     uploads,
     uploadMs,
     durationMs: Date.now() - started,

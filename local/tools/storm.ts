@@ -8,7 +8,7 @@ import { imageIdOf, normalizeSequencer } from '../../lambdas/shared/events';
 import { ImageTable, type StageRecord, stageSortKey } from '../../lambdas/shared/store';
 import { photoJpeg } from '../../samples/images';
 import type { ObjectEvent } from '../emulator';
-import { deadLetterKeys, listKeys } from './accounting';
+import { type Accounting, deadLetterKeys, listKeys } from './accounting';
 import type { PipelineView } from './attach';
 
 /** Overwrites (with other content) and deletes, all at once, on a few keys everyone shares. */
@@ -169,8 +169,10 @@ export const accountForStorm = async (
   pipeline: PipelineView,
   bucket: string,
   storm: Awaited<ReturnType<typeof runStorm>>,
+  /** The DLQs' keys when the caller has just listed them (a listing long-polls every DLQ). */
+  deadLetters?: Accounting['deadLetters'],
 ): Promise<StormAccount[]> => {
-  const inDlq = new Set(Object.values(await deadLetterKeys(pipeline)).flat());
+  const inDlq = new Set(Object.values(deadLetters ?? (await deadLetterKeys(pipeline))).flat());
   const { outputs } = pipeline.topology;
   const table = new ImageTable(
     DynamoDBDocumentClient.from(pipeline.clients.dynamo),

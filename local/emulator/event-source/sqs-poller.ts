@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { EventSourceMappingSpec } from '../template';
+import { BackgroundLoop } from './background-loop';
 import { type BatchVerdict, judgeBatch } from './batch-response';
 import { withRestOfGroups } from './fifo';
 import { passesFilters } from './filter';
@@ -76,9 +77,7 @@ const asSqsEvent = (event: LambdaSqsEvent) => event as unknown as SQSEvent;
  * maxReceiveCount.
  */
 export class SqsPoller {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly abort = new AbortController();
+  private readonly background = new BackgroundLoop();
   private readonly dispatches = new Set<Promise<void>>();
   private readonly waiters: (() => void)[] = [];
   private readonly counters = {
@@ -105,7 +104,7 @@ export class SqsPoller {
     this.queue = sqsQueuePort({
       sqs: options.sqs,
       queueUrl: options.queueUrl,
-      signal: this.abort.signal,
+      signal: this.background.signal,
       visibilityTimeoutSeconds: this.settings.receiveVisibilityTimeoutSeconds,
     });
     this.gatherer = new BatchGatherer({
@@ -113,8 +112,8 @@ export class SqsPoller {
       settings: this.settings,
       hold: (message) => holdMessage(message, mapping.eventSourceArn, region),
       accepts: ({ record }) => passesFilters(mapping.filterPatterns, record),
-      isRunning: () => this.running,
-      signal: this.abort.signal,
+      isRunning: () => this.background.isRunning,
+      signal: this.background.signal,
       onFilteredOut: (count) => {
         this.counters.filteredOut += count;
       },
@@ -123,18 +122,15 @@ export class SqsPoller {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.background.start(() => this.run());
   }
 
   /** Stops polling and waits for the invocations under way to finish and be acknowledged. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.abort.abort();
-    this.wake();
-    await this.loop;
-    await Promise.allSettled([...this.dispatches]);
+    await this.background.stop(
+      () => this.dispatches,
+      () => this.wake(),
+    );
   }
 
   stats(): PollerStats {
@@ -146,7 +142,7 @@ export class SqsPoller {
   }
 
   private async slot(): Promise<void> {
-    while (this.running && this.dispatches.size >= this.scaler.allowed) {
+    while (this.background.isRunning && this.dispatches.size >= this.scaler.allowed) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -156,9 +152,9 @@ export class SqsPoller {
       if (this.scaler.tick(this.dispatches.size)) this.wake();
     }, scalingTickMs).unref();
     try {
-      while (this.running) {
+      while (this.background.isRunning) {
         await this.slot();
-        if (!this.running) break;
+        if (!this.background.isRunning) break;
         const batch = await this.gatherOnce();
         if (batch === undefined || batch.length === 0) continue;
         const dispatch = this.dispatch(batch).finally(() => {
@@ -178,7 +174,7 @@ export class SqsPoller {
       this.scaler.observeGather(gathered.messages.length, gathered.full);
       return gathered.messages;
     } catch (error) {
-      if (!this.running) return undefined;
+      if (!this.background.isRunning) return undefined;
       this.options.onError?.(error);
       await sleep(1_000);
       return undefined;
@@ -243,7 +239,8 @@ export class SqsPoller {
       if (outcome.status !== 'throttled') return { outcome, throttles };
       this.counters.throttles++;
       this.scaler.observeOutcome(batchOutcomes.throttled);
-      if (!this.running || Date.now() + delay + timeoutMs > deadline) return { outcome, throttles };
+      if (!this.background.isRunning || Date.now() + delay + timeoutMs > deadline)
+        return { outcome, throttles };
       await sleep(delay);
       delay = Math.min(delay * 2, throttleRetry.maxDelayMs);
     }

@@ -14,6 +14,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { BackgroundLoop } from '../event-source';
 import type { InvokeOutcome } from '../lambda';
 import { snsEventOf } from './sns-event';
 
@@ -51,26 +52,19 @@ export interface AsyncDeliveryStats {
 const pollSeconds = 5;
 
 export class AsyncDelivery {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly abort = new AbortController();
+  private readonly background = new BackgroundLoop();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly counters = { invocations: 0, retried: 0, deadLettered: 0, dropped: 0 };
 
   constructor(private readonly options: AsyncDeliveryOptions) {}
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.background.start(() => this.run());
   }
 
   /** Stops receiving and waits for the invocations under way. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.abort.abort();
-    await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await this.background.stop(() => this.inFlight);
   }
 
   stats(): AsyncDeliveryStats {
@@ -79,7 +73,7 @@ export class AsyncDelivery {
 
   private async run(): Promise<void> {
     const { sqs, queueUrl, concurrency, invocationSeconds } = this.options;
-    while (this.running) {
+    while (this.background.isRunning) {
       const room = concurrency - this.inFlight.size;
       if (room <= 0) {
         await Promise.race(this.inFlight);
@@ -94,11 +88,11 @@ export class AsyncDelivery {
             VisibilityTimeout: invocationSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          { abortSignal: this.abort.signal },
+          { abortSignal: this.background.signal },
         );
         for (const message of Messages) this.track(this.deliver(message));
       } catch (error) {
-        if (!this.running) return;
+        if (!this.background.isRunning) return;
         this.options.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
