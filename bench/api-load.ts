@@ -4,8 +4,7 @@
  * in. A 429 is recorded as refused, not retried: the run measures what share the API turned away.
  */
 import { apiEnv } from '../lambdas/api/constants';
-import type { LocalPipeline } from '../local/runtime';
-import type { FunctionSpec } from '../local/template/types';
+import type { FunctionSpec, LocalPipeline } from '../local/emulator';
 import type { BenchImage } from './images';
 import type { Goal, RunResult, Sample, UploadRecord } from './types';
 

@@ -5,9 +5,8 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { relative } from 'node:path';
-import { consumerLabel } from '../local/status-line';
-import { ensureLocalAssembly } from '../local/synth';
-import { readTopology } from '../local/template/topology';
+import { readTopology } from '../local/emulator';
+import { consumerLabel, ensureLocalAssembly } from '../local/tools';
 import type { BenchBackPressure } from './api-load';
 import { backPressureComparison, efficiencyComparison, goalsOf, sweepComparisons } from './comparisons';
 import {

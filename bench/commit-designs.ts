@@ -17,8 +17,8 @@ const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
 const { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } = await import('@aws-sdk/lib-dynamodb');
 const { default: pLimit } = await import('p-limit');
 const { commitPlan } = await import('../lambdas/shared/store/commit');
-const { startEmbeddedBackend } = await import('../local/backend');
-const { createLocalClients } = await import('../local/clients');
+const { startEmbeddedBackend } = await import('../local/emulator');
+const { createLocalClients } = await import('../local/emulator');
 
 const { values } = parseArgs({
   options: {

@@ -12,8 +12,8 @@ const { BatchWriteItemCommand, CreateTableCommand, PutItemCommand, TransactWrite
   '@aws-sdk/client-dynamodb'
 );
 const { default: pLimit } = await import('p-limit');
-const { startEmbeddedBackend } = await import('../local/backend');
-const { createLocalClients } = await import('../local/clients');
+const { startEmbeddedBackend } = await import('../local/emulator');
+const { createLocalClients } = await import('../local/emulator');
 
 const { values } = parseArgs({
   options: { items: { type: 'string', default: '8000' }, concurrency: { type: 'string', default: '16' } },

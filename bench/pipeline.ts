@@ -1,8 +1,8 @@
 /** What every local measurement needs of the synthesized stack: its consumers and their mappings. */
-import { emulatorCredentials } from '../local/clients';
-import type { LocalPipelineOptions } from '../local/runtime';
-import { consumerLabel } from '../local/status-line';
-import type { EventSourceMappingSpec, FunctionSpec, Topology } from '../local/template/types';
+
+import type { EventSourceMappingSpec, FunctionSpec, LocalPipelineOptions, Topology } from '../local/emulator';
+import { emulatorCredentials } from '../local/emulator';
+import { consumerLabel } from '../local/tools';
 
 /** Lambda starts an SQS event source with five concurrent batches when nothing caps it (as the runtime). */
 const defaultMappingConcurrency = 5;

@@ -7,9 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createFunctionHost, type FunctionHost } from '../local/lambda/host';
-import { s3EventMessage } from '../local/notifications';
-import { startLocalPipeline } from '../local/runtime';
+import { createFunctionHost, type FunctionHost, s3EventMessage, startLocalPipeline } from '../local/emulator';
 import type { BenchImage } from './images';
 import { runLoad } from './load';
 import {

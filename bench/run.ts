@@ -5,9 +5,8 @@
  * records are read once at the end of a run, and every upload is accounted for.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { accountFor } from '../local/accounting';
-import { viewOf } from '../local/attach';
-import { type ConsumerStatus, type LocalPipeline, startLocalPipeline } from '../local/runtime';
+import { type ConsumerStatus, type LocalPipeline, startLocalPipeline } from '../local/emulator';
+import { accountFor, viewOf } from '../local/tools';
 import {
   apiEnvironment,
   apiSender,

@@ -4,8 +4,8 @@
  * threads of this process, so its RSS covers them, the backend and the stored objects.
  */
 
-import type { ConsumerStatus } from '../local/runtime';
-import { consumerLabel } from '../local/status-line';
+import type { ConsumerStatus } from '../local/emulator';
+import { consumerLabel } from '../local/tools';
 import type { ConsumerSample, Sample } from './types';
 
 export interface StatusSource {

@@ -168,30 +168,17 @@ const failedRedrive = (result: RedriveResult) =>
     ? result.status === 'FAILED'
     : result.stoppedBy === 'send-refused' || result.notDeleted > 0;
 
-/** Runs one command line; the exit code is returned, the output printed. */
-export const runCommand = async (argv: readonly string[], context: CommandContext): Promise<number> => {
-  const { values: options, positionals } = parse(argv);
-  const [command, ...rest] = positionals;
-  if (options.help || command === 'help') {
-    context.print(usage);
-    return 0;
-  }
-  if (command === undefined) throw new UsageError('Name a command');
-  const show = <T>(result: T, format: (result: T) => string) =>
-    context.print(options.json ? JSON.stringify(result, null, 2) : format(result));
+type Show = <T>(result: T, format: (result: T) => string) => void;
+
+const targetCommands = ['status', 'dlq', 'reprocess', 'image', 'unreadable'];
+
+/** Checks a command's shape before anything is asked of the target. */
+const checkUsage = (command: string, rest: readonly string[]) => {
   const needs = (count: number, form: string) => {
     if (rest.length !== count) throw new UsageError(`Usage: image-fanout ${form}`);
   };
-
-  if (command === 'upload') {
-    needs(1, 'upload <file> [--api <url>] [--token <jwt>] [--wait]');
-    return uploadCommand(rest[0] as string, options, context, show);
-  }
-  // Checked before anything is asked of the target.
-  const sub = rest[0];
-  if (!['status', 'dlq', 'reprocess', 'image', 'unreadable'].includes(command)) {
-    throw new UsageError(`Unknown command "${command}"`);
-  }
+  const [sub] = rest;
+  if (!targetCommands.includes(command)) throw new UsageError(`Unknown command "${command}"`);
   if (command === 'status') needs(0, 'status');
   if (command === 'image') needs(1, 'image <key>');
   if (command === 'reprocess') needs(1, 'reprocess <key> [--consumers a,b]');
@@ -211,52 +198,82 @@ export const runCommand = async (argv: readonly string[], context: CommandContex
     needs(2, 'unreadable list <consumer|all>');
     consumersOf(rest[1], 'unreadable list', true);
   }
-  const limit = positiveInteger('limit', options.limit);
-  const reprocessConsumers =
-    command === 'reprocess' ? consumersOf(options.consumers ?? 'all', '--consumers', true) : [];
+};
 
+/** Moves each named consumer's DLQ back, one after another, until interrupted. */
+const redriveAll = async (
+  target: Target,
+  names: string | undefined,
+  options: Options,
+  context: CommandContext,
+) => {
+  const results: RedriveResult[] = [];
+  for (const consumer of consumersOf(names, 'dlq redrive', true)) {
+    if (context.signal?.aborted) break;
+    const limit = positiveInteger('limit', options.limit);
+    results.push(
+      await redrive(target, consumer, { limit, signal: context.signal, wait: !options['no-wait'] }),
+    );
+  }
+  return results;
+};
+
+/** Runs a checked command against the target; the exit code is returned. */
+const runOnTarget = async (
+  target: Target,
+  [command, sub, name, messageId]: readonly (string | undefined)[],
+  options: Options,
+  context: CommandContext,
+  show: Show,
+): Promise<number> => {
+  const limit = positiveInteger('limit', options.limit);
+  const key = sub as string;
+  if (command === 'status') show(await pipelineStatus(target), formatStatus);
+  else if (command === 'unreadable') {
+    show(
+      await listUnreadable(target, consumersOf(name, 'unreadable list', true), { limit }),
+      formatUnreadable,
+    );
+  } else if (command === 'image')
+    show(await imageReport(target, key, { bucket: options.bucket }), formatImage);
+  else if (command === 'reprocess') {
+    const consumers = consumersOf(options.consumers ?? 'all', '--consumers', true);
+    show(await reprocess(target, key, consumers, { bucket: options.bucket }), formatReprocess);
+  } else if (sub === 'list') {
+    show(await listDeadLetters(target, consumersOf(name, 'dlq list', true), { limit }), formatDeadLetters);
+  } else if (sub === 'show') {
+    const consumer = consumersOf(name, 'dlq show', false)[0] as ConsumerName;
+    show(await showDeadLetter(target, consumer, messageId as string), formatDeadLetter);
+  } else {
+    const results = await redriveAll(target, name, options, context);
+    show(results, formatRedrive);
+    return results.some(failedRedrive) ? 1 : 0;
+  }
+  return 0;
+};
+
+/** Runs one command line; the exit code is returned, the output printed. */
+export const runCommand = async (argv: readonly string[], context: CommandContext): Promise<number> => {
+  const { values: options, positionals } = parse(argv);
+  const [command, ...rest] = positionals;
+  if (options.help || command === 'help') {
+    context.print(usage);
+    return 0;
+  }
+  if (command === undefined) throw new UsageError('Name a command');
+  const show: Show = (result, format) =>
+    context.print(options.json ? JSON.stringify(result, null, 2) : format(result));
+  if (command === 'upload') {
+    if (rest.length !== 1)
+      throw new UsageError('Usage: image-fanout upload <file> [--api <url>] [--token <jwt>] [--wait]');
+    return uploadCommand(rest[0] as string, options, context, show);
+  }
+  checkUsage(command, rest);
+  positiveInteger('limit', options.limit);
+  if (command === 'reprocess') consumersOf(options.consumers ?? 'all', '--consumers', true);
   const target = await openTarget(options, context);
   try {
-    if (command === 'status') {
-      show(await pipelineStatus(target), formatStatus);
-    } else if (command === 'unreadable') {
-      show(
-        await listUnreadable(target, consumersOf(rest[1], 'unreadable list', true), { limit }),
-        formatUnreadable,
-      );
-    } else if (command === 'image') {
-      show(await imageReport(target, rest[0] as string, { bucket: options.bucket }), formatImage);
-    } else if (command === 'reprocess') {
-      show(
-        await reprocess(target, rest[0] as string, reprocessConsumers, { bucket: options.bucket }),
-        formatReprocess,
-      );
-    } else if (sub === 'list') {
-      show(
-        await listDeadLetters(target, consumersOf(rest[1], 'dlq list', true), { limit }),
-        formatDeadLetters,
-      );
-    } else if (sub === 'show') {
-      show(
-        await showDeadLetter(
-          target,
-          consumersOf(rest[1], 'dlq show', false)[0] as ConsumerName,
-          rest[2] as string,
-        ),
-        formatDeadLetter,
-      );
-    } else {
-      const results: RedriveResult[] = [];
-      for (const consumer of consumersOf(rest[1], 'dlq redrive', true)) {
-        if (context.signal?.aborted) break;
-        results.push(
-          await redrive(target, consumer, { limit, signal: context.signal, wait: !options['no-wait'] }),
-        );
-      }
-      show(results, formatRedrive);
-      return results.some(failedRedrive) ? 1 : 0;
-    }
-    return 0;
+    return await runOnTarget(target, positionals, options, context, show);
   } finally {
     target.close();
   }

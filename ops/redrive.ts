@@ -12,7 +12,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import type { ConsumerName } from '../lambdas/shared/constants';
-import { releaseMessages } from './dead-letters';
+import { releaseMessages } from '../local/emulator/clients';
 import type { Target } from './target';
 
 export interface LoopResult {

@@ -5,8 +5,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
-import { createLocalClients, endpointAccountId } from '../local/clients';
-import { readTopology } from '../local/template/topology';
+import { createLocalClients, endpointAccountId } from '../local/emulator/clients';
+import { readTopology } from '../local/emulator/template';
 import { OpsError } from './errors';
 
 export interface ConsumerResources {

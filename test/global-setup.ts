@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { ensureSoakAssembly } from '../local/soak';
-import { ensureLocalAssembly } from '../local/synth';
+import { ensureLocalAssembly, ensureSoakAssembly } from '../local/tools';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { endpointAccountId } from '../local/clients';
+import { endpointAccountId } from '../local/emulator';
 
 const usage = 'Usage: npm run test:endpoint -- <endpoint url> [test files]   e.g. http://127.0.0.1:5000';
 const defaultFiles = ['test/integration/pipeline.test.ts'];

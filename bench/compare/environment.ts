@@ -6,8 +6,13 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, emulatorCredentials, type LocalClients } from '../../local/clients';
+import {
+  createLocalClients,
+  type EmbeddedBackend,
+  emulatorCredentials,
+  type LocalClients,
+  startEmbeddedBackend,
+} from '../../local/emulator';
 import { createImagesTable } from '../../samples/tables';
 import type { BenchObject } from './events';
 import type { Target } from './wiring';

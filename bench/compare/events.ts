@@ -1,5 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
-import { s3EventMessage } from '../../local/notifications';
+import { s3EventMessage } from '../../local/emulator';
 
 /** An object the jobs work on, as uploaded by the parent. */
 export interface BenchObject {

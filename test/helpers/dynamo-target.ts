@@ -6,8 +6,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { emulatorCredentials } from '../../local/clients';
+import { type EmbeddedBackend, emulatorCredentials, startEmbeddedBackend } from '../../local/emulator';
 import { externalEndpoint } from './target';
 
 export type Item = Record<string, AttributeValue>;

@@ -2,10 +2,9 @@
  * What the event source tests observe of a local pipeline: each invocation as the fixture function
  * printed it, each batch as the event source reported it (with when it ran), queue depths, lanes.
  */
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { BatchReport } from '../../local/event-source/sqs-poller';
-import type { LocalPipeline } from '../../local/runtime';
+import { type BatchReport, emptyQueueDepth, type LocalPipeline, queueDepth } from '../../local/emulator';
 
 /** A record as the fixture prints it (long bodies by length only; md5OfMessageAttributes may be null). */
 export type PrintedRecord = Omit<SQSRecord, 'md5OfMessageAttributes'> & {
@@ -137,20 +136,10 @@ export const sendBatch = async (
   return ids;
 };
 
-export const depth = async (pipeline: LocalPipeline, url: string) => {
-  const { Attributes = {} } = await pipeline.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
+/** The queue's depth, as GetQueueAttributes counts it. */
+export const depth = (pipeline: LocalPipeline, url: string) => queueDepth(pipeline.clients.sqs, url);
 
-export const emptyQueue = { visible: 0, notVisible: 0 };
+export const emptyQueue = emptyQueueDepth;
 
 /** The invocations that read this queue, in the order they started. */
 export const invocationsOf = (observer: Observer, queueArn: string) =>

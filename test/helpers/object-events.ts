@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { ObjectEvent } from '../../local/backend';
-import { s3EventMessage } from '../../local/notifications';
+import type { ObjectEvent } from '../../local/emulator';
+import { s3EventMessage } from '../../local/emulator';
 import type { TestAws } from './aws';
 import { sqsRecord } from './events';
 import { waitFor } from './wait';

@@ -1,15 +1,16 @@
 /**
- * Back-pressure through the API on the local runtime. The test stack (local/soak.ts) lets a queue
+ * Back-pressure through the API on the local runtime. The test stack (local/tools/soak.ts) lets a queue
  * hold 60 messages, or what its consumer drains in 1 s, and the API reads the queues every second.
  * With the consumers held, uploads are accepted until the backlog reaches the limit, then refused
  * with 429; once the consumers run, the refusals carry a Retry-After from the measured drain rate;
  * once drained, uploads are accepted again, and every accepted upload is processed.
  */
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import type { EventSourceMappingSpec, LocalPipeline } from '../../local/emulator';
 import { photoJpeg } from '../../samples/images';
 import { createApiClient, postForm, type UploadGrant } from '../helpers/api';
+import { useLocalPipeline } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
 interface QueueVerdict {
@@ -31,15 +32,21 @@ let api: ReturnType<typeof createApiClient>;
 let token: string;
 let body: Buffer;
 
-beforeAll(async () => {
-  // One message at a time per consumer: a drain slow enough to watch on two cores, and smooth
-  // enough (no batch of 25 leaving at once) to compare the API's rate with the consumers' counts.
-  pipeline = await startLocalPipeline({
-    cloudAssemblyDir: inject('soakAssembly'),
-    port: 0,
-    maxConcurrency: 1,
-    adjustMapping: (mapping) => ({ ...mapping, batchSize: 1, maximumBatchingWindowSeconds: 0 }),
-  });
+// One message at a time per consumer: a drain slow enough to watch on two cores, and smooth
+// enough (no batch of 25 leaving at once) to compare the API's rate with the consumers' counts.
+const oneAtATime = () => ({
+  cloudAssemblyDir: inject('soakAssembly'),
+  port: 0,
+  maxConcurrency: 1,
+  adjustMapping: (mapping: EventSourceMappingSpec) => ({
+    ...mapping,
+    batchSize: 1,
+    maximumBatchingWindowSeconds: 0,
+  }),
+});
+
+useLocalPipeline(oneAtATime, async (started) => {
+  pipeline = started;
   api = createApiClient(pipeline.httpApis[0]?.url ?? '');
   token = await pipeline.issueToken({ sub: 'carol' });
   body = await photoJpeg({ width: 1600, height: 1200, seed: 4 });
@@ -56,9 +63,8 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
+afterAll(() => {
   pipeline?.holdConsumers(false);
-  await pipeline?.stop();
 });
 
 const ask = () =>

@@ -1,30 +1,30 @@
 /**
  * The tools around the API on the local runtime: what `npm start` prints, and `image-fanout upload`
- * through the API. Runs the short-timeout test stack (local/soak.ts), on its own free ports.
+ * through the API. Runs the short-timeout test stack (local/tools/soak.ts), on its own free ports.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { apiLines, developmentUser } from '../../local/http-api/banner';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import type { LocalPipeline } from '../../local/emulator';
+import { apiLines, developmentUser } from '../../local/tools';
 import { runCommand } from '../../ops/commands';
 import { photoJpeg } from '../../samples/images';
 import { createApiClient } from '../helpers/api';
+import { useLocalPipeline } from '../helpers/pipeline';
 
 let pipeline: LocalPipeline;
 let alice: string;
 
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({ cloudAssemblyDir: inject('soakAssembly'), port: 0 });
-  alice = await pipeline.issueToken({ sub: 'alice' });
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-});
+useLocalPipeline(
+  () => ({ cloudAssemblyDir: inject('soakAssembly'), port: 0 }),
+  async (started) => {
+    pipeline = started;
+    alice = await pipeline.issueToken({ sub: 'alice' });
+  },
+);
 
 const claimsOf = (token: string) => decodeJwt(token);
 

@@ -1,16 +1,17 @@
 /**
  * The front door on the local runtime: real HTTP to the HTTP API the template defines, real JWTs
  * checked by its authorizer, real presigned POST uploads checked by the embedded S3, and the
- * pipeline behind it. Runs the short-timeout test stack (local/soak.ts), on its own free ports.
+ * pipeline behind it. Runs the short-timeout test stack (local/tools/soak.ts), on its own free ports.
  */
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import type { LocalPipeline } from '../../local/emulator';
 import { photoJpeg, pngWithAlpha } from '../../samples/images';
 import { createApiClient, postForm, type UploadGrant } from '../helpers/api';
+import { useLocalPipeline } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
 let pipeline: LocalPipeline;
@@ -19,20 +20,19 @@ let alice: string;
 let bob: string;
 let names: { uploads: string; derived: string };
 
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({ cloudAssemblyDir: inject('soakAssembly'), port: 0 });
-  const [first] = pipeline.httpApis;
-  if (first === undefined) throw new Error('The stack has no HTTP API');
-  api = createApiClient(first.url);
-  alice = await pipeline.issueToken({ sub: 'alice' });
-  bob = await pipeline.issueToken({ sub: 'bob' });
-  const { outputs } = pipeline.topology;
-  names = { uploads: outputs.UploadsBucketName as string, derived: outputs.DerivedBucketName as string };
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-});
+useLocalPipeline(
+  () => ({ cloudAssemblyDir: inject('soakAssembly'), port: 0 }),
+  async (started) => {
+    pipeline = started;
+    const [first] = pipeline.httpApis;
+    if (first === undefined) throw new Error('The stack has no HTTP API');
+    api = createApiClient(first.url);
+    alice = await pipeline.issueToken({ sub: 'alice' });
+    bob = await pipeline.issueToken({ sub: 'bob' });
+    const { outputs } = pipeline.topology;
+    names = { uploads: outputs.UploadsBucketName as string, derived: outputs.DerivedBucketName as string };
+  },
+);
 
 /** Asks for an upload and posts the file with the grant, as a browser page would. */
 const upload = async (token: string, filename: string, body: Buffer, contentType = 'image/jpeg') => {

@@ -8,9 +8,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { accountFor, formatAccounting } from '../../local/accounting';
-import { attachPipeline, type PipelineView } from '../../local/attach';
-import { runSoak } from '../../local/soak';
+import { accountFor, attachPipeline, formatAccounting, type PipelineView, runSoak } from '../../local/tools';
 import { waitFor } from '../helpers/wait';
 
 const projectDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,7 +16,7 @@ const children = new Set<ChildProcessWithoutNullStreams>();
 
 /** `npm start` with these arguments, as a child process of its own (node itself, so a kill hits it). */
 const startCli = (args: string[]) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/tools/cli.ts', ...args], {
     cwd: projectDir,
     env: { ...process.env, FORCE_COLOR: '0' },
   });

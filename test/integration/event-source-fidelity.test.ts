@@ -3,32 +3,21 @@
  * naming its page: filters, the record, the payload limit, the batching window, the visibility
  * timeout rule, FIFO batches. Each test has a queue of its own (a lane), so the tests run at once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsLimits } from '../../local/event-source/settings';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { describe, expect, it } from 'vitest';
+import { type LocalPipeline, sqsLimits } from '../../local/emulator';
+import { fidelityTimings, type LaneName } from '../fixtures/fidelity-app/app';
 import {
-  fidelityTimings,
-  type LaneName,
-  laneOutputs,
-  synthFidelityFixture,
-} from '../fixtures/fidelity-app/app';
-import {
-  createObserver,
   deliveries,
   depth,
   emptyQueue,
   invocationsOf,
   peakOverlap,
   reportsOf,
-  resolveLane,
   sendBatch,
   sendEach,
-  statusOf as statusIn,
 } from '../helpers/event-source';
+import { useFidelityFixture } from '../helpers/fidelity';
 import { waitFor } from '../helpers/wait';
 
 const lanesHere: LaneName[] = [
@@ -47,23 +36,10 @@ const visibilityMs = fidelityTimings.visibilityTimeoutSeconds * 1000;
 const waitMs = 30_000;
 const testTimeoutMs = 60_000;
 
-let assemblyDir: string;
 let pipeline: LocalPipeline;
-const observer = createObserver();
-
-beforeAll(async () => {
-  assemblyDir = mkdtempSync(join(tmpdir(), 'fidelity-fixture-'));
-  synthFidelityFixture(assemblyDir, lanesHere);
-  pipeline = await startLocalPipeline({ cloudAssemblyDir: assemblyDir, port: 0, ...observer });
+const { observer, lane, statusOf } = useFidelityFixture('fidelity-fixture-', lanesHere, (started) => {
+  pipeline = started;
 });
-
-afterAll(async () => {
-  await pipeline?.stop();
-  if (assemblyDir) rmSync(assemblyDir, { recursive: true, force: true });
-});
-
-const lane = (name: LaneName) => resolveLane(pipeline, laneOutputs(name));
-const statusOf = (mapping: string) => statusIn(pipeline, mapping);
 const until = (at: number, what: string) =>
   waitFor(() => (Date.now() >= at ? true : undefined), { timeoutMs: at - Date.now() + waitMs, what });
 const deliveredAll = (ids: readonly string[], times = 1) =>

@@ -3,27 +3,21 @@
  * start, growth with the backlog up to MaximumConcurrency, throttling over the function's reserved
  * concurrency, back-off on function errors. Times are the event source's own (its batch reports).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqsScaling } from '../../local/event-source/settings';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
-import { type LaneName, laneOutputs, synthFidelityFixture } from '../fixtures/fidelity-app/app';
+import { describe, expect, it } from 'vitest';
+import { type LocalPipeline, sqsScaling } from '../../local/emulator';
+import type { LaneName } from '../fixtures/fidelity-app/app';
 import {
-  createObserver,
   deliveries,
   depth,
   emptyQueue,
   invocationsOf,
   peakOverlap,
   reportsOf,
-  resolveLane,
   sendBatch,
-  statusOf as statusIn,
   type TimedReport,
   timeToReach,
 } from '../helpers/event-source';
+import { useFidelityFixture } from '../helpers/fidelity';
 import { waitFor } from '../helpers/wait';
 
 const lanesHere: LaneName[] = [
@@ -36,23 +30,10 @@ const lanesHere: LaneName[] = [
 const waitMs = 30_000;
 const testTimeoutMs = 60_000;
 
-let assemblyDir: string;
 let pipeline: LocalPipeline;
-const observer = createObserver();
-
-beforeAll(async () => {
-  assemblyDir = mkdtempSync(join(tmpdir(), 'scaling-fixture-'));
-  synthFidelityFixture(assemblyDir, lanesHere);
-  pipeline = await startLocalPipeline({ cloudAssemblyDir: assemblyDir, port: 0, ...observer });
+const { observer, lane, statusOf } = useFidelityFixture('scaling-fixture-', lanesHere, (started) => {
+  pipeline = started;
 });
-
-afterAll(async () => {
-  await pipeline?.stop();
-  if (assemblyDir) rmSync(assemblyDir, { recursive: true, force: true });
-});
-
-const lane = (name: LaneName) => resolveLane(pipeline, laneOutputs(name));
-const statusOf = (mapping: string) => statusIn(pipeline, mapping);
 
 /** The reports of the first delivery of every message, once every message has had one. */
 const firstDeliveries = (mapping: string, ids: readonly string[]) =>

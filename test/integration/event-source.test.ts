@@ -5,12 +5,9 @@
  * its own (a lane), so the tests run at once.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { describe, expect, it } from 'vitest';
+import type { LocalPipeline } from '../../local/emulator';
 import {
   fixtureTimings,
   functionOutput,
@@ -31,6 +28,7 @@ import {
   sendBatch,
   statusOf as statusIn,
 } from '../helpers/event-source';
+import { useFixturePipeline } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
 /** Long enough for a message that was not deleted to come back: visibility timeout, window, slack. */
@@ -39,21 +37,17 @@ const redeliveryWindowMs =
 const waitMs = 30_000;
 const testTimeoutMs = 90_000;
 
-let assemblyDir: string;
 let pipeline: LocalPipeline;
 const observer = createObserver();
 const { invocations, reports, problems } = observer;
 
-beforeAll(async () => {
-  assemblyDir = mkdtempSync(join(tmpdir(), 'trigger-fixture-'));
-  synthTriggerFixture(assemblyDir);
-  pipeline = await startLocalPipeline({ cloudAssemblyDir: assemblyDir, port: 0, ...observer });
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-  if (assemblyDir) rmSync(assemblyDir, { recursive: true, force: true });
-});
+useFixturePipeline(
+  { prefix: 'trigger-fixture-', synth: (dir) => synthTriggerFixture(dir) },
+  observer,
+  (started) => {
+    pipeline = started;
+  },
+);
 
 const lane = (name: LaneName): Lane => resolveLane(pipeline, laneOutputs(name));
 const send = (target: Lane, bodies: readonly (object | string)[]) =>

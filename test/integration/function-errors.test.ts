@@ -1,5 +1,5 @@
 /**
- * What a user sees when a function fails as a whole, run through `npm start` (local/cli.ts) on a
+ * What a user sees when a function fails as a whole, run through `npm start` (local/tools/cli.ts) on a
  * fixture app (test/fixtures/errors-app): the lines Lambda writes to the function's log, in
  * `.local/logs/<function>.log` and under --verbose, and the last error on the status line.
  */
@@ -8,9 +8,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTopology } from '../../local/template/topology';
+import { createLocalClients, readTopology } from '../../local/emulator';
 import {
   type ErrorsFunction,
   errorsFixture,
@@ -56,11 +56,15 @@ beforeAll(async () => {
     functionNames.set(name, outputs[functionOutput(name)] as string);
     logStart.set(name, existsSync(logFile(name)) ? statSync(logFile(name)).size : 0);
   }
-  cli = spawn(process.execPath, [tsxCli, 'local/cli.ts', '--cdk-out', assembly, '--port', '0', '--verbose'], {
-    cwd: projectDir,
-    env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  cli = spawn(
+    process.execPath,
+    [tsxCli, 'local/tools/cli.ts', '--cdk-out', assembly, '--port', '0', '--verbose'],
+    {
+      cwd: projectDir,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   cli.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
@@ -68,18 +72,13 @@ beforeAll(async () => {
     timeoutMs: 60_000,
     what: 'npm start to print its endpoint',
   });
-  const sqs = new SQSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    useQueueUrlAsEndpoint: false,
-  });
+  const { sqs, destroy } = createLocalClients(endpoint, 'us-east-1');
   for (const name of names) {
     const QueueName = (outputs[queueOutput(name)] as string).split(':').pop();
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: `fail ${name}` }));
   }
-  sqs.destroy();
+  destroy();
 }, 240_000);
 
 afterAll(async () => {

@@ -10,14 +10,14 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
 import { encodeS3Key } from '../../lambdas/shared/events';
 import { unreadableMessageKey } from '../../lambdas/shared/store';
-import { type ImageStanding, imageStanding } from '../../local/image-status';
-import { type ConsumerStatus, type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import type { ConsumerStatus, LocalPipeline } from '../../local/emulator';
+import { type ImageStanding, imageStanding } from '../../local/tools';
 import {
   animatedGif,
   animatedWebp,
@@ -32,6 +32,7 @@ import {
   pngPixelBomb,
   truncatedJpeg,
 } from '../../samples/images';
+import { imagePipelineOf, useLocalPipeline } from '../helpers/pipeline';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
@@ -39,29 +40,21 @@ let pipeline: LocalPipeline;
 let doc: DynamoDBDocumentClient;
 let names: { uploads: string; prefix: string; derived: string; table: string };
 let before: ConsumerStatus[];
-const runtimeErrors: string[] = [];
 /** Every input must be settled this soon after it is sent (the runtime is not under faults here). */
 const bound = 90_000;
 // A test may take as long as its bound (the suite's 30 s default is for a quiet machine).
 vi.setConfig({ testTimeout: bound + 10_000 });
 
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({
-    cloudAssemblyDir: inject('pipelineAssembly'),
-    ...pipelineTarget(),
-    onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
-  });
-  doc = DynamoDBDocumentClient.from(pipeline.clients.dynamo);
-  const { outputs } = pipeline.topology;
-  names = {
-    uploads: outputs.UploadsBucketName as string,
-    prefix: `${outputs.UploadsPrefix}hostile/`,
-    derived: outputs.DerivedBucketName as string,
-    table: outputs.ImagesTableName as string,
-  };
-  before = await pipeline.status();
-});
+const { runtimeErrors } = useLocalPipeline(
+  () => ({ cloudAssemblyDir: inject('pipelineAssembly'), ...pipelineTarget() }),
+  async (started) => {
+    ({ pipeline, doc, names } = imagePipelineOf(started));
+    names = { ...names, prefix: `${names.prefix}hostile/` };
+    before = await pipeline.status();
+  },
+);
 
+// Runs before the pipeline stops (useLocalPipeline's afterAll was registered first).
 afterAll(async () => {
   // Nothing in the corpus may cost a retry or a dead letter, and the runtime itself never failed.
   const after = await pipeline.status();
@@ -71,7 +64,6 @@ afterAll(async () => {
     expect(consumer.timeouts, consumer.functionName).toBe(0);
   }
   expect(runtimeErrors).toEqual([]);
-  await pipeline?.stop();
 });
 
 const upload = (name: string, body: Buffer, contentType = 'image/jpeg') =>

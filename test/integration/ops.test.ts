@@ -12,42 +12,26 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { ConsumerName } from '../../lambdas/shared/constants';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import type { LocalPipeline } from '../../local/emulator';
 import { listDeadLetters, showDeadLetter } from '../../ops/dead-letters';
 import { type ImageReport, imageReport } from '../../ops/image';
 import { redrive } from '../../ops/redrive';
 import { reprocess } from '../../ops/reprocess';
 import { type PipelineStatus, pipelineStatus } from '../../ops/status';
-import { endpointTarget, type Target } from '../../ops/target';
+import type { Target } from '../../ops/target';
 import { notAnImage, photoJpeg, pngWithAlpha } from '../../samples/images';
 import { s3Event, s3Record } from '../helpers/events';
-import { pipelineTarget } from '../helpers/target';
+import { useOpsTarget } from '../helpers/ops-target';
 import { waitFor } from '../helpers/wait';
 
 const projectDir = fileURLToPath(new URL('../..', import.meta.url));
 const assembly = inject('pipelineAssembly');
 let pipeline: LocalPipeline;
 let target: Target;
-const runtimeErrors: string[] = [];
-
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({
-    cloudAssemblyDir: assembly,
-    ...pipelineTarget(),
-    onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
-  });
-  target = await endpointTarget({
-    endpoint: pipeline.endpoint,
-    region: pipeline.region,
-    cloudAssemblyDir: assembly,
-  });
-});
-
-afterAll(async () => {
-  target?.close();
-  await pipeline?.stop();
+const { runtimeErrors } = useOpsTarget(assembly, (started) => {
+  ({ pipeline, target } = started);
 });
 
 const upload = (key: string, body: Buffer, contentType = 'image/png') =>

@@ -11,13 +11,13 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ImageSearch } from '../../lambdas/indexing/search';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { type ImageStanding, imageStanding } from '../../local/image-status';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import type { LocalPipeline } from '../../local/emulator';
+import { type ImageStanding, imageStanding } from '../../local/tools';
 import {
   jpegWithExif,
   notAnImage,
@@ -27,37 +27,23 @@ import {
   truncatedJpeg,
   webpImage,
 } from '../../samples/images';
+import { imagePipelineOf, useLocalPipeline } from '../helpers/pipeline';
+import { runId } from '../helpers/run-id';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
-/** Lower-case letters and digits: one search token, and a folder name. */
-const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const run = runId();
 const owner = (name: string) => `${name}-${run}`;
 
 let pipeline: LocalPipeline;
 let doc: DynamoDBDocumentClient;
 let names: { uploads: string; prefix: string; derived: string; table: string };
-const runtimeErrors: string[] = [];
-
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({
-    cloudAssemblyDir: inject('pipelineAssembly'),
-    ...pipelineTarget(),
-    onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
-  });
-  doc = DynamoDBDocumentClient.from(pipeline.clients.dynamo);
-  const { outputs } = pipeline.topology;
-  names = {
-    uploads: outputs.UploadsBucketName as string,
-    prefix: outputs.UploadsPrefix as string,
-    derived: outputs.DerivedBucketName as string,
-    table: outputs.ImagesTableName as string,
-  };
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-});
+const { runtimeErrors } = useLocalPipeline(
+  () => ({ cloudAssemblyDir: inject('pipelineAssembly'), ...pipelineTarget() }),
+  (started) => {
+    ({ pipeline, doc, names } = imagePipelineOf(started));
+  },
+);
 
 const upload = (key: string, body: Buffer, contentType: string, metadata?: Record<string, string>) =>
   pipeline.clients.s3.send(

@@ -7,12 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { providedSdk } from '../../local/lambda/aws-sdk';
-import { createFunctionHost } from '../../local/lambda/host';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
-import { readTopology } from '../../local/template/topology';
+import { describe, expect, it } from 'vitest';
+import { createFunctionHost, type LocalPipeline, providedSdk, readTopology } from '../../local/emulator';
 import { sdkFixture } from '../fixtures/sdk-app/names';
+import { useLocalPipeline } from '../helpers/pipeline';
 import { synthWithoutCli } from '../helpers/synth-without-cli';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
@@ -21,18 +19,20 @@ let assembly: string;
 let pipeline: LocalPipeline;
 const warnings: string[] = [];
 
-beforeAll(async () => {
-  assembly = await synthWithoutCli(fileURLToPath(new URL('../fixtures/sdk-app/app.ts', import.meta.url)));
-  pipeline = await startLocalPipeline({
-    cloudAssemblyDir: assembly,
-    ...pipelineTarget(),
-    onWarning: (message) => warnings.push(message),
-  });
-}, 240_000);
-
-afterAll(async () => {
-  await pipeline?.stop();
-});
+useLocalPipeline(
+  async () => {
+    assembly = await synthWithoutCli(fileURLToPath(new URL('../fixtures/sdk-app/app.ts', import.meta.url)));
+    return {
+      cloudAssemblyDir: assembly,
+      ...pipelineTarget(),
+      onWarning: (message) => warnings.push(message),
+    };
+  },
+  (started) => {
+    pipeline = started;
+  },
+  240_000,
+);
 
 const writer = () => {
   const fn = pipeline.topology.functions.find((entry) => entry.logicalId.startsWith('Writer'));

@@ -6,9 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { describe, expect, it } from 'vitest';
+import type { LocalPipeline } from '../../local/emulator';
 import { snsFixture } from '../fixtures/sns-app/names';
+import { useLocalPipeline } from '../helpers/pipeline';
+import { runId } from '../helpers/run-id';
 import { synthWithoutCli } from '../helpers/synth-without-cli';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
@@ -29,29 +31,28 @@ interface Invocation {
   };
 }
 
-const run = Date.now().toString(36);
+const run = runId();
 let pipeline: LocalPipeline;
 const invocations: Invocation[] = [];
 const warnings: string[] = [];
 
-beforeAll(async () => {
-  const assembly = await synthWithoutCli(
-    fileURLToPath(new URL('../fixtures/sns-app/app.ts', import.meta.url)),
-  );
-  pipeline = await startLocalPipeline({
-    cloudAssemblyDir: assembly,
+useLocalPipeline(
+  async () => ({
+    cloudAssemblyDir: await synthWithoutCli(
+      fileURLToPath(new URL('../fixtures/sns-app/app.ts', import.meta.url)),
+    ),
     ...pipelineTarget(),
     asyncRetryDelaysMs: retryDelaysMs,
     onWarning: (message) => warnings.push(message),
     onLog: (line) => {
       if (line.startsWith('{"fixture":"sns"')) invocations.push(JSON.parse(line));
     },
-  });
-}, 240_000);
-
-afterAll(async () => {
-  await pipeline?.stop();
-});
+  }),
+  (started) => {
+    pipeline = started;
+  },
+  240_000,
+);
 
 const topicArn = () => pipeline.topology.outputs[snsFixture.outputs.topicArn] as string;
 

@@ -2,29 +2,23 @@
  * The short soak: what `npm run soak` does with thousands of images, with a few dozen, under
  * every kind of injected fault at once. Every image must be accounted for.
  */
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { parseFaults } from '../../lambdas/shared/faults';
-import { formatAccounting } from '../../local/accounting';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
-import { runSoak } from '../../local/soak';
-import { formatStorm } from '../../local/storm';
+import { expect, inject, it } from 'vitest';
+import type { LocalPipeline } from '../../local/emulator';
+import { faultOptions, formatAccounting, formatStorm, parseFaults, runSoak } from '../../local/tools';
+import { useLocalPipeline } from '../helpers/pipeline';
 
 let pipeline: LocalPipeline;
-const runtimeErrors: string[] = [];
-
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({
+const { runtimeErrors } = useLocalPipeline(
+  () => ({
     cloudAssemblyDir: inject('soakAssembly'),
     port: 0,
     maxConcurrency: 2,
-    faults: parseFaults('transient=0.1,slow=0.03,hang=0.01,throttle=0.05,duplicate=0.05'),
-    onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
-  });
-});
-
-afterAll(async () => {
-  await pipeline?.stop();
-});
+    ...faultOptions(parseFaults('transient=0.1,slow=0.03,hang=0.01,throttle=0.05,duplicate=0.05')),
+  }),
+  (started) => {
+    pipeline = started;
+  },
+);
 
 it('accounts for every image under transient errors, slow and hanging records, throttling and duplicates', async () => {
   const { outputs } = pipeline.topology;

@@ -4,31 +4,27 @@
  * record them; `image-fanout status` counts them and `unreadable list` shows why and what they held.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
+import { describe, expect, inject, it } from 'vitest';
+import type { LocalPipeline } from '../../local/emulator';
 import { runCommand } from '../../ops/commands';
 import { pipelineStatus } from '../../ops/status';
-import { endpointTarget, type Target } from '../../ops/target';
+import type { Target } from '../../ops/target';
 import { listUnreadable } from '../../ops/unreadable';
+import { useOpsTarget } from '../helpers/ops-target';
+import { runId } from '../helpers/run-id';
 import { waitFor } from '../helpers/wait';
 
 const assembly = inject('pipelineAssembly');
 let pipeline: LocalPipeline;
 let target: Target;
 
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({ cloudAssemblyDir: assembly, port: 0 });
-  target = await endpointTarget({
-    endpoint: pipeline.endpoint,
-    region: pipeline.region,
-    cloudAssemblyDir: assembly,
-  });
-});
-
-afterAll(async () => {
-  target?.close();
-  await pipeline?.stop();
-});
+useOpsTarget(
+  assembly,
+  (started) => {
+    ({ pipeline, target } = started);
+  },
+  { port: 0 },
+);
 
 const send = (queueUrl: string, body: string) =>
   target.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
@@ -44,7 +40,7 @@ const runCli = async (argv: string[]) => {
 
 describe('unreadable messages', () => {
   it('are counted per consumer by status and listed with their reason and body', async () => {
-    const run = Date.now().toString(36);
+    const run = runId();
     const notJson = `not json at all ${run}`;
     const noTime = JSON.stringify({
       Records: [

@@ -8,7 +8,6 @@
 import { CreateTopicCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   ChangeMessageVisibilityCommand,
-  CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -16,27 +15,19 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import { describe, expect, it } from 'vitest';
+import type { LocalClients } from '../../local/emulator';
+import { createQueue as createQueueAt, useTestBackend } from '../helpers/backend';
 
-let backend: EmbeddedBackend;
 let clients: LocalClients;
 
-beforeAll(async () => {
-  backend = await startEmbeddedBackend({ port: 0 });
-  clients = createLocalClients(backend.endpoint, backend.region);
+useTestBackend((local) => {
+  ({ clients } = local);
 });
 
-afterAll(async () => {
-  clients?.destroy();
-  await backend?.stop();
-});
-
+/** A queue and its ARN. */
 const createQueue = async (name: string, attributes: Record<string, string> = {}) => {
-  const { QueueUrl = '' } = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-  );
+  const QueueUrl = await createQueueAt(clients.sqs, name, attributes);
   const { Attributes = {} } = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
   );

@@ -4,37 +4,15 @@
  * SDK.
  */
 import {
-  CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmbeddedBackend, type LocalClients, queueDepth } from '../../local/emulator';
+import { createQueue, useTestBackend } from '../helpers/backend';
 import { waitFor } from '../helpers/wait';
-
-const depth = async (clients: LocalClients, url: string) => {
-  const { Attributes = {} } = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
-
-const createQueue = async (clients: LocalClients, name: string, attributes: Record<string, string>) => {
-  const { QueueUrl } = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-  );
-  if (QueueUrl === undefined) throw new Error(`No URL for queue ${name}`);
-  return QueueUrl;
-};
 
 describe('message retention', () => {
   let backend: EmbeddedBackend;
@@ -43,25 +21,21 @@ describe('message retention', () => {
   let clock: number | undefined;
   let clockReads = 0;
 
-  beforeAll(async () => {
-    backend = await startEmbeddedBackend({
-      port: 0,
+  useTestBackend(
+    (local) => {
+      ({ backend, clients } = local);
+    },
+    {
       retentionSweepMs: 20,
       now: () => {
         clockReads++;
         return clock ?? Date.now();
       },
-    });
-    clients = createLocalClients(backend.endpoint, backend.region);
-  });
+    },
+  );
 
   afterEach(() => {
     clock = undefined;
-  });
-
-  afterAll(async () => {
-    clients?.destroy();
-    await backend?.stop();
   });
 
   /** Sets the sweeper's clock and waits for a whole sweep by it (a sweep reads the clock once). */
@@ -85,7 +59,7 @@ describe('message retention', () => {
 
   it('drops messages older than the retention period, visible or in flight', async () => {
     const name = 'retained-60s';
-    const url = await createQueue(clients, name, { MessageRetentionPeriod: '60' });
+    const url = await createQueue(clients.sqs, name, { MessageRetentionPeriod: '60' });
     await clients.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: url,
@@ -97,18 +71,18 @@ describe('message retention', () => {
     const sentAt = Number(inFlight?.Attributes?.SentTimestamp);
 
     await sweepAt(sentAt + 30_000);
-    expect(await depth(clients, url)).toEqual({ visible: 2, notVisible: 1 });
+    expect(await queueDepth(clients.sqs, url)).toEqual({ visible: 2, notVisible: 1 });
     expect((await receive(url, { visibilityTimeout: 0 })).map((m) => m.Body)).toEqual(['two', 'three']);
     expect(backend.expiredMessages().get(name)).toBeUndefined();
 
     await sweepAt(sentAt + 61_000);
     expect(await receive(url, { visibilityTimeout: 0 })).toEqual([]);
-    expect(await depth(clients, url)).toEqual({ visible: 0, notVisible: 0 });
+    expect(await queueDepth(clients.sqs, url)).toEqual({ visible: 0, notVisible: 0 });
     expect(backend.expiredMessages().get(name)).toBe(3);
   });
 
   it("frees a FIFO group whose in-flight message expired, so the group's next message is received", async () => {
-    const url = await createQueue(clients, 'retained.fifo', {
+    const url = await createQueue(clients.sqs, 'retained.fifo', {
       FifoQueue: 'true',
       ContentBasedDeduplication: 'true',
       MessageRetentionPeriod: '60',
@@ -128,11 +102,11 @@ describe('message retention', () => {
   });
 
   it('expires a message in a DLQ by the time it was first sent, not the time it was moved', async () => {
-    const dlqUrl = await createQueue(clients, 'parked', { MessageRetentionPeriod: '120' });
+    const dlqUrl = await createQueue(clients.sqs, 'parked', { MessageRetentionPeriod: '120' });
     const { Attributes = {} } = await clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
     );
-    const url = await createQueue(clients, 'flaky', {
+    const url = await createQueue(clients.sqs, 'flaky', {
       MessageRetentionPeriod: '60',
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes.QueueArn, maxReceiveCount: 1 }),
     });
@@ -146,7 +120,7 @@ describe('message retention', () => {
     await waitFor(
       async () => {
         await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
-        const { visible, notVisible } = await depth(clients, dlqUrl);
+        const { visible, notVisible } = await queueDepth(clients.sqs, dlqUrl);
         return visible + notVisible === 1 ? true : undefined;
       },
       { what: 'the message to move to the DLQ' },
@@ -160,7 +134,7 @@ describe('message retention', () => {
     expect(Date.now()).toBeGreaterThan(sentAt + 1000);
 
     const total = async (queueUrl: string) => {
-      const { visible, notVisible } = await depth(clients, queueUrl);
+      const { visible, notVisible } = await queueDepth(clients.sqs, queueUrl);
       return visible + notVisible;
     };
     // Past the source's retention, within the DLQ's.

@@ -10,26 +10,20 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import { describe, expect, it } from 'vitest';
+import type { LocalClients } from '../../local/emulator';
+import { useTestBackend } from '../helpers/backend';
 
 describe('S3 system metadata on the embedded backend', () => {
-  let backend: EmbeddedBackend;
   let clients: LocalClients;
 
-  beforeAll(async () => {
-    backend = await startEmbeddedBackend({ port: 0 });
-    clients = createLocalClients(backend.endpoint, backend.region);
+  useTestBackend(async (local) => {
+    ({ clients } = local);
     await clients.s3.send(new CreateBucketCommand({ Bucket: 'plain' }));
     await clients.s3.send(new CreateBucketCommand({ Bucket: 'versioned' }));
     await clients.s3.send(
       new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }),
     );
-  });
-  afterAll(async () => {
-    clients.destroy();
-    await backend.stop();
   });
 
   it('answers GET and HEAD with the headers the object was written with', async () => {

@@ -21,10 +21,14 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, type ObjectEvent, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
-import { s3EventMessage } from '../../local/notifications';
+import { describe, expect, it } from 'vitest';
+import {
+  type EmbeddedBackend,
+  type LocalClients,
+  type ObjectEvent,
+  s3EventMessage,
+} from '../../local/emulator';
+import { useTestBackend } from '../helpers/backend';
 import { waitFor } from '../helpers/wait';
 
 let backend: EmbeddedBackend;
@@ -32,15 +36,9 @@ let clients: LocalClients;
 const events: ObjectEvent[] = [];
 let bucketCount = 0;
 
-beforeAll(async () => {
-  backend = await startEmbeddedBackend({ port: 0 });
-  clients = createLocalClients(backend.endpoint, backend.region);
+useTestBackend((local) => {
+  ({ backend, clients } = local);
   backend.onObjectEvent((event) => events.push(event));
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await backend?.stop();
 });
 
 const newBucket = async (versioning?: 'Enabled' | 'Suspended') => {

@@ -1,6 +1,6 @@
 /**
  * The embedded backend judges the conditions of a transaction's actions itself when they are in its
- * subset of the grammar (local/backend/dynamo-condition-parser.ts). This table holds it to dynalite:
+ * subset of the grammar (local/emulator/backend/dynamo-condition-parser.ts). This table holds it to dynalite:
  * every expression is judged natively, by dynalite's own conditional write (a PutItem, or a DeleteItem
  * of an absent item, that changes nothing) and by a TransactWriteItems ConditionCheck, and all three
  * must agree. Expressions outside the subset must be left to dynalite, and invalid ones must keep the
@@ -14,8 +14,12 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateCondition } from '../../local/backend/dynamo-condition-eval';
-import { type Condition, type Operand, parseCondition } from '../../local/backend/dynamo-condition-parser';
+import { evaluateCondition } from '../../local/emulator/backend/dynamo-condition-eval';
+import {
+  type Condition,
+  type Operand,
+  parseCondition,
+} from '../../local/emulator/backend/dynamo-condition-parser';
 import { type DynamoTarget, type Item, n, s, startDynamoTarget } from '../helpers/dynamo-target';
 import { externalEndpoint } from '../helpers/target';
 import {

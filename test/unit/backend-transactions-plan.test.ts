@@ -8,14 +8,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDynaliteClient, type DynaliteClient, type Item } from '../../local/backend/dynalite-client';
-import { KeySchemas } from '../../local/backend/dynamo-items';
+import {
+  createDynaliteClient,
+  type DynaliteClient,
+  type Item,
+} from '../../local/emulator/backend/dynalite-client';
+import { KeySchemas } from '../../local/emulator/backend/dynamo-items';
 import {
   ClientRequestTokens,
   type TransactionContext,
   transactWriteItems,
-} from '../../local/backend/dynamo-transactions';
-import { ReadWriteLock } from '../../local/backend/read-write-lock';
+} from '../../local/emulator/backend/dynamo-transactions';
+import { ReadWriteLock } from '../../local/emulator/backend/read-write-lock';
 
 const table = 'plans';
 let server: Server;

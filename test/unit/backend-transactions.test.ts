@@ -11,7 +11,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorCredentials } from '../../local/clients';
+import { emulatorCredentials } from '../../local/emulator';
 import { type DynamoTarget, type Item, n, s, startDynamoTarget } from '../helpers/dynamo-target';
 import { externalEndpoint } from '../helpers/target';
 

@@ -16,39 +16,13 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, type ObjectEvent, startEmbeddedBackend } from '../../local/backend';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import type { EmbeddedBackend, LocalClients, ObjectEvent } from '../../local/emulator';
+import { createQueue, useTestBackend } from '../helpers/backend';
 import { waitFor } from '../helpers/wait';
 
 const md5 = (data: string | Uint8Array) => createHash('md5').update(data).digest('hex');
-
-const _depth = async (clients: LocalClients, url: string) => {
-  const { Attributes = {} } = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
-
-const createQueue = async (clients: LocalClients, name: string, attributes: Record<string, string>) => {
-  const { QueueUrl } = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-  );
-  if (QueueUrl === undefined) throw new Error(`No URL for queue ${name}`);
-  return QueueUrl;
-};
 
 describe('object events', () => {
   let backend: EmbeddedBackend;
@@ -56,16 +30,10 @@ describe('object events', () => {
   const events: ObjectEvent[] = [];
   const bucket = 'events';
 
-  beforeAll(async () => {
-    backend = await startEmbeddedBackend({ port: 0 });
-    clients = createLocalClients(backend.endpoint, backend.region);
+  useTestBackend(async (local) => {
+    ({ backend, clients } = local);
     backend.onObjectEvent((event) => events.push(event));
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  });
-
-  afterAll(async () => {
-    clients?.destroy();
-    await backend?.stop();
   });
 
   const put = async (key: string, body: string) => {
@@ -204,14 +172,8 @@ describe('one port for every service', () => {
   let backend: EmbeddedBackend;
   let clients: LocalClients;
 
-  beforeAll(async () => {
-    backend = await startEmbeddedBackend({ port: 0 });
-    clients = createLocalClients(backend.endpoint, backend.region);
-  });
-
-  afterAll(async () => {
-    clients?.destroy();
-    await backend?.stop();
+  useTestBackend((local) => {
+    ({ backend, clients } = local);
   });
 
   it('answers S3, SQS and DynamoDB on the free port it picked', async () => {
@@ -222,7 +184,7 @@ describe('one port for every service', () => {
     const { Buckets = [] } = await clients.s3.send(new ListBucketsCommand({}));
     expect(Buckets.map((b) => b.Name)).toContain('one-port');
 
-    const url = await createQueue(clients, 'one-port', {});
+    const url = await createQueue(clients.sqs, 'one-port', {});
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'héllo ✓' }));
     const { Messages = [] } = await clients.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }),
@@ -248,7 +210,7 @@ describe('one port for every service', () => {
   // fauxqs 1.9.2 checks bodies one UTF-16 unit at a time, so it refuses surrogate pairs: characters
   // beyond U+FFFF (emoji), which SQS accepts. This test fails, as it should, once fauxqs takes them.
   it.fails('accepts message bodies with characters beyond U+FFFF, as SQS does (fauxqs 1.9.2 does not)', async () => {
-    const url = await createQueue(clients, 'astral', {});
+    const url = await createQueue(clients.sqs, 'astral', {});
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'rocket 🚀' }));
   });
 });

@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BatchRuntimeOptions, processBatch, type Stage } from '../../lambdas/shared/batch';
 import { PermanentError, rejectionCodes, TransientError } from '../../lambdas/shared/errors';
 import { type ImageEvent, imageIdOf } from '../../lambdas/shared/events';
 import { type FailureRecord, failureKey, ImageTable } from '../../lambdas/shared/store';
-import { startTestAws, type TestAws } from '../helpers/aws';
+import { quickRetryTable, type TestAws, useTestAws } from '../helpers/aws';
 import { s3Event, s3Record, sqsRecord, uploadMessage } from '../helpers/events';
 import { withUnprocessedItems } from '../helpers/faults';
 
@@ -29,11 +29,10 @@ describe('batch runtime: why a record failed', () => {
   let aws: TestAws;
   let table: ImageTable;
 
-  beforeAll(async () => {
-    aws = await startTestAws();
-    table = new ImageTable(aws.dynamo, aws.tableName, { baseDelayMs: 1, maxDelayMs: 5 });
+  useTestAws((started) => {
+    aws = started;
+    table = quickRetryTable(aws);
   });
-  afterAll(() => aws.stop());
 
   const failureOf = async (key: string) =>
     (

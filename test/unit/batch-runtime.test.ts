@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BatchRuntimeOptions, processBatch, type Stage } from '../../lambdas/shared/batch';
 import { PermanentError, rejectionCodes, TransientError } from '../../lambdas/shared/errors';
 import { type ImageEvent, imageIdOf } from '../../lambdas/shared/events';
 import { ImageTable, type StageRecord, stageKey, unreadableMessageKey } from '../../lambdas/shared/store';
-import { startTestAws, type TestAws } from '../helpers/aws';
+import { quickRetryTable, type TestAws, useTestAws } from '../helpers/aws';
 import {
   nextSequencer,
   s3Event,
@@ -56,11 +56,10 @@ describe('batch runtime', () => {
   let aws: TestAws;
   let table: ImageTable;
 
-  beforeAll(async () => {
-    aws = await startTestAws();
-    table = new ImageTable(aws.dynamo, aws.tableName, { baseDelayMs: 1, maxDelayMs: 5 });
+  useTestAws((started) => {
+    aws = started;
+    table = quickRetryTable(aws);
   });
-  afterAll(() => aws.stop());
 
   const stageOf = async (key: string) =>
     (

@@ -8,7 +8,6 @@
  *
  * `npm test` runs a fixed set of seeds; `npm run test:model -- <runs>` runs many (MODEL_RUNS, MODEL_SEED).
  */
-import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { photoJpeg } from '../../samples/images';
@@ -30,13 +29,7 @@ describe('every image ends in exactly the state of its newest event', () => {
   let run = 0;
 
   beforeAll(async () => {
-    aws = await startTestAws();
-    await aws.s3.send(
-      new PutBucketVersioningCommand({
-        Bucket: aws.uploadsBucket,
-        VersioningConfiguration: { Status: 'Enabled' },
-      }),
-    );
+    aws = await startTestAws({ versionedUploads: true });
     events = recordObjectEvents(aws);
     contents = await Promise.all([
       photoJpeg({ seed: 101, width: 96, height: 64 }),

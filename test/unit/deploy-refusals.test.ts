@@ -5,9 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startLocalPipeline } from '../../local/runtime';
-import { DeployRefusedError, type Refusal } from '../../local/template/refusals';
-import { readTopology } from '../../local/template/topology';
+import { DeployRefusedError, type Refusal, readTopology, startLocalPipeline } from '../../local/emulator';
 import {
   acceptedStack,
   type BuiltStack,

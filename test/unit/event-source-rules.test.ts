@@ -4,12 +4,12 @@
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { withRestOfGroups } from '../../local/event-source/fifo';
-import { matchesPattern, passesFilters } from '../../local/event-source/filter';
-import { sqsPatternProblem } from '../../local/event-source/filter-syntax';
-import { holdMessage } from '../../local/event-source/records';
-import { batchOutcomes, ConcurrencyScaler } from '../../local/event-source/scaling';
-import { sqsScaling } from '../../local/event-source/settings';
+import { sqsScaling } from '../../local/emulator';
+import { withRestOfGroups } from '../../local/emulator/event-source/fifo';
+import { matchesPattern, passesFilters } from '../../local/emulator/event-source/filter';
+import { sqsPatternProblem } from '../../local/emulator/event-source/filter-syntax';
+import { holdMessage } from '../../local/emulator/event-source/records';
+import { batchOutcomes, ConcurrencyScaler } from '../../local/emulator/event-source/scaling';
 
 const fifoMessage = (id: string, group: string): Message => ({
   MessageId: id,

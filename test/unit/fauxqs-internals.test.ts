@@ -1,5 +1,5 @@
 /**
- * The fauxqs 1.9.2 internals the embedded backend reaches into (local/fauxqs-internals.ts), checked
+ * The fauxqs 1.9.2 internals the embedded backend reaches into (local/emulator/backend/fauxqs-internals.ts), checked
  * on a bare fauxqs app with no backend layers: where it keeps queues, messages and objects, which
  * methods it calls and when it tells its spies. If an upgrade of fauxqs changes any of these, a
  * test here fails and names what moved (docs/embedded-backend.md, "Upgrading").
@@ -7,15 +7,10 @@
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalClients, type LocalClients } from '../../local/clients';
+import { createLocalClients, type LocalClients, queueDepth } from '../../local/emulator';
 import {
   type DeadLetterResolver,
   type FauxqsStores,
@@ -25,7 +20,7 @@ import {
   type SnsSpyMessage,
   type SqsMessageLike,
   type SqsQueueLike,
-} from '../../local/fauxqs-internals';
+} from '../../local/emulator/backend/fauxqs-internals';
 
 let stores: FauxqsStores;
 let app: ReturnType<typeof buildApp>;
@@ -63,21 +58,10 @@ const createQueue = async (name: string, attributes: Record<string, string> = {}
   return { url: QueueUrl, queue };
 };
 
-const depth = async (url: string) => {
-  const { Attributes = {} } = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages),
-    notVisible: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
-  };
-};
+const depth = (url: string) => queueDepth(clients.sqs, url);
 
 describe('SQS', () => {
-  it('keeps queues and messages where local/fauxqs-internals.ts says, and reads the lists afresh', async () => {
+  it('keeps queues and messages where local/emulator/backend/fauxqs-internals.ts says, and reads the lists afresh', async () => {
     const { url, queue } = await createQueue('shapes', { MessageRetentionPeriod: '60' });
     expect(queue.arn).toMatch(/^arn:aws:sqs:[a-z0-9-]+:\d{12}:shapes$/);
     expect(queue.attributes.MessageRetentionPeriod).toBe('60');
@@ -211,7 +195,7 @@ describe('SNS', () => {
 });
 
 describe('S3', () => {
-  it('keeps objects where local/fauxqs-internals.ts says and tells its spy of writes and deletes', async () => {
+  it('keeps objects where local/emulator/backend/fauxqs-internals.ts says and tells its spy of writes and deletes', async () => {
     await clients.s3.send(new CreateBucketCommand({ Bucket: 'shapes' }));
     const key = 'dir/a key ✓.txt';
     const { ETag } = await clients.s3.send(

@@ -5,8 +5,8 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders look like ${Name}
 import { describe, expect, it } from 'vitest';
-import type { CfnResource } from '../../local/template/cfn';
-import { buildTopology } from '../../local/template/topology';
+import type { CfnResource } from '../../local/emulator';
+import { buildTopology } from '../../local/emulator';
 
 const naming = { region: 'us-east-1', accountId: '000000000000', partition: 'aws', endpoint: 'http://x' };
 

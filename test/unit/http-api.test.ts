@@ -4,12 +4,11 @@
  * local identity provider, and real HTTP from fetch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalIdentityProvider, type LocalIdentityProvider } from '../../local/http-api/jwt';
-import { createRouter } from '../../local/http-api/routes';
-import { type LocalHttpApi, startHttpApi } from '../../local/http-api/server';
-import { createThrottle } from '../../local/http-api/throttle';
-import type { InvokeOutcome } from '../../local/lambda/types';
-import type { HttpApiSpec, HttpRouteSpec } from '../../local/template/types';
+import type { HttpApiSpec, HttpRouteSpec, InvokeOutcome } from '../../local/emulator';
+import { type LocalHttpApi, startHttpApi } from '../../local/emulator';
+import { createLocalIdentityProvider, type LocalIdentityProvider } from '../../local/emulator/http-api/jwt';
+import { createRouter } from '../../local/emulator/http-api/routes';
+import { createThrottle } from '../../local/emulator/http-api/throttle';
 
 const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test';
 const route = (routeKey: string, authorized = true): HttpRouteSpec => ({

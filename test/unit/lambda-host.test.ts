@@ -5,9 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createFunctionHost } from '../../local/lambda/host';
-import type { EmfDocument, FunctionHost, FunctionHostOptions, InvokeOutcome } from '../../local/lambda/types';
-import type { FunctionSpec } from '../../local/template/types';
+import type {
+  EmfDocument,
+  FunctionHost,
+  FunctionHostOptions,
+  FunctionSpec,
+  InvokeOutcome,
+} from '../../local/emulator';
+import { createFunctionHost } from '../../local/emulator';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -377,7 +382,7 @@ describe('native modules', () => {
     const script = join(root, 'sharp-exit.mts');
     await writeFile(
       script,
-      `import { createFunctionHost } from ${JSON.stringify(join(repoRoot, 'local/lambda/host.ts'))};
+      `import { createFunctionHost } from ${JSON.stringify(join(repoRoot, 'local/emulator/lambda/host.ts'))};
 const spec = ${JSON.stringify(spec({ assetDir: sharpDir, handler: 'index.handler', timeoutSeconds: 1 }))};
 const host = createFunctionHost(spec, { maxEnvironments: 3 });
 const warm = await Promise.all([1, 2, 3].map(() => host.invoke({ size: 64 })));

@@ -7,9 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { providedSdk } from '../../local/lambda/aws-sdk';
-import { createFunctionHost } from '../../local/lambda/host';
-import type { FunctionSpec } from '../../local/template/types';
+import type { FunctionSpec } from '../../local/emulator';
+import { createFunctionHost, providedSdk } from '../../local/emulator';
 
 let root: string;
 

@@ -6,14 +6,13 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type EmbeddedBackend, startEmbeddedBackend } from '../../local/backend';
-import { emulatorCredentials } from '../../local/clients';
-import { peekQueue } from '../../ops/dead-letters';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { peekQueue } from '../../local/emulator';
 import { isUnsupportedOperation, moveMessages } from '../../ops/redrive';
+import { useTestBackend } from '../helpers/backend';
 
 type Send = SQSClient['send'];
 
@@ -37,24 +36,13 @@ const intercepted = (
 };
 
 describe('moving DLQ messages with receive, send, delete', () => {
-  let backend: EmbeddedBackend;
   let sqs: SQSClient;
   let dlq: string;
   let source: string;
   let run = 0;
 
-  beforeAll(async () => {
-    backend = await startEmbeddedBackend();
-    sqs = new SQSClient({
-      endpoint: backend.endpoint,
-      region: backend.region,
-      credentials: emulatorCredentials,
-      useQueueUrlAsEndpoint: false,
-    });
-  });
-  afterAll(async () => {
-    sqs.destroy();
-    await backend.stop();
+  useTestBackend(({ clients }) => {
+    sqs = clients.sqs;
   });
 
   beforeEach(async () => {
@@ -204,21 +192,10 @@ describe('moving DLQ messages with receive, send, delete', () => {
 });
 
 describe('looking at a queue', () => {
-  let backend: EmbeddedBackend;
   let sqs: SQSClient;
 
-  beforeAll(async () => {
-    backend = await startEmbeddedBackend();
-    sqs = new SQSClient({
-      endpoint: backend.endpoint,
-      region: backend.region,
-      credentials: emulatorCredentials,
-      useQueueUrlAsEndpoint: false,
-    });
-  });
-  afterAll(async () => {
-    sqs.destroy();
-    await backend.stop();
+  useTestBackend(({ clients }) => {
+    sqs = clients.sqs;
   });
 
   it('gives every message back, visible, with one more receive each', async () => {

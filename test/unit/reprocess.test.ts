@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BatchRuntimeOptions, processBatch, type Stage } from '../../lambdas/shared/batch';
 import { MalformedMessageError } from '../../lambdas/shared/errors';
 import {
@@ -9,8 +9,13 @@ import {
   type ReprocessRequest,
   reprocessMessageBody,
 } from '../../lambdas/shared/events';
-import { ImageTable, type StageRecord, stageKey, unreadableMessageKey } from '../../lambdas/shared/store';
-import { startTestAws, type TestAws } from '../helpers/aws';
+import {
+  type ImageTable,
+  type StageRecord,
+  stageKey,
+  unreadableMessageKey,
+} from '../../lambdas/shared/store';
+import { quickRetryTable, type TestAws, useTestAws } from '../helpers/aws';
 import { nextSequencer, sqsRecord, uploadMessage } from '../helpers/events';
 
 const options: BatchRuntimeOptions = { recordConcurrency: 4, flushReserveMs: 0, tombstoneTtlSeconds: 3600 };
@@ -77,11 +82,10 @@ describe('batch runtime: reprocessing', () => {
     },
   };
 
-  beforeAll(async () => {
-    aws = await startTestAws();
-    table = new ImageTable(aws.dynamo, aws.tableName, { baseDelayMs: 1, maxDelayMs: 5 });
+  useTestAws((started) => {
+    aws = started;
+    table = quickRetryTable(aws);
   });
-  afterAll(() => aws.stop());
 
   const run = (records: Parameters<typeof processBatch>[0]) => {
     clock += 60_000;

@@ -6,7 +6,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ObjectEvent } from '../../local/backend';
+import type { ObjectEvent } from '../../local/emulator';
 import { startTestAws, type TestAws } from '../helpers/aws';
 import { waitFor } from '../helpers/wait';
 

@@ -7,8 +7,8 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerNames } from '../../lambdas/shared/constants';
-import { readTopology } from '../../local/template/topology';
-import type { Topology } from '../../local/template/types';
+import type { Topology } from '../../local/emulator';
+import { readTopology } from '../../local/emulator';
 import { synthesize } from '../helpers/synth';
 
 const naming = {

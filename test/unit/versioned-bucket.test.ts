@@ -4,12 +4,7 @@
  * is removed for good: purging an old version leaves the image live, and removing the delete marker
  * (the usual undelete) brings it back. ("Amazon S3 event notifications: supported event types".)
  */
-import {
-  DeleteObjectCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  type PutObjectCommandOutput,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageSearch } from '../../lambdas/indexing/search';
@@ -29,13 +24,7 @@ describe('consumers on a versioned uploads bucket', () => {
   let search: ImageSearch;
 
   beforeAll(async () => {
-    aws = await startTestAws();
-    await aws.s3.send(
-      new PutBucketVersioningCommand({
-        Bucket: aws.uploadsBucket,
-        VersioningConfiguration: { Status: 'Enabled' },
-      }),
-    );
+    aws = await startTestAws({ versionedUploads: true });
     handlers = consumerHandlers(aws);
     events = recordObjectEvents(aws);
     search = new ImageSearch(aws.dynamo, aws.tableName);

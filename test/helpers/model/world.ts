@@ -7,7 +7,7 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import type { ConsumerName } from '../../../lambdas/shared/constants';
 import { reprocessMessageBody } from '../../../lambdas/shared/events';
-import type { ObjectEvent } from '../../../local/backend';
+import type { ObjectEvent } from '../../../local/emulator';
 import { sqsRecord } from '../events';
 import type { recordObjectEvents } from '../object-events';
 import type { Operation, Schedule } from './schedule';
