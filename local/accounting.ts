@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { indexEntryPrefix } from '../lambdas/indexing/entries';
-import { consumerNames } from '../lambdas/shared/constants';
+import { consumerNames, consumerOutputs, stackOutputs } from '../lambdas/shared/constants';
 import { imageIdOf, parseMessage } from '../lambdas/shared/events';
 import { ImageTable, stageSortKey } from '../lambdas/shared/store';
 import type { PipelineView } from './attach';
@@ -103,8 +103,7 @@ const keysOf = (message: Message): string[] => {
 export const deadLetterKeys = async (pipeline: PipelineView): Promise<Record<string, string[]>> => {
   const result: Record<string, string[]> = {};
   for (const consumer of consumerNames) {
-    const name = `${consumer[0]?.toUpperCase()}${consumer.slice(1)}DeadLetterQueueUrl`;
-    const dlq = pipeline.topology.outputs[name];
+    const dlq = pipeline.topology.outputs[consumerOutputs(consumer).deadLetterQueueUrl];
     if (dlq === undefined) continue;
     const url = pipeline.queueUrls.get(pipeline.topology.queues.find((q) => q.url === dlq)?.arn ?? '') ?? dlq;
     result[consumer] = (await peekQueue(pipeline.clients.sqs, url)).flatMap(keysOf);
@@ -136,11 +135,11 @@ export const accountFor = async (
   uploads: readonly ExpectedUpload[],
 ): Promise<Accounting> => {
   const { outputs } = pipeline.topology;
-  const bucket = outputs.UploadsBucketName as string;
-  const derived = outputs.DerivedBucketName as string;
+  const bucket = outputs[stackOutputs.uploadsBucketName] as string;
+  const derived = outputs[stackOutputs.derivedBucketName] as string;
   const table = new ImageTable(
     DynamoDBDocumentClient.from(pipeline.clients.dynamo),
-    outputs.ImagesTableName as string,
+    outputs[stackOutputs.imagesTableName] as string,
   );
   const deadLetters = await deadLetterKeys(pipeline);
   const inDlq = new Set(Object.values(deadLetters).flat());

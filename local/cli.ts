@@ -130,19 +130,20 @@ const pipeline = await startLocalPipeline({
 
 const outputs = pipeline.topology.outputs;
 const { apiLines } = await import('./http-api/banner');
-const bucket = outputs.UploadsBucketName ?? pipeline.topology.buckets[0]?.name ?? '(none)';
-const prefix = outputs.UploadsPrefix ?? '';
+const { stackOutputs } = await import('../lambdas/shared/constants');
+const bucket = outputs[stackOutputs.uploadsBucketName] ?? pipeline.topology.buckets[0]?.name ?? '(none)';
+const prefix = outputs[stackOutputs.uploadsPrefix] ?? '';
 const credentialsLine = `AWS_ENDPOINT_URL=${pipeline.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${pipeline.region}`;
 // This app's own lines where its outputs are there; another app gets what its template has.
 const { topology } = pipeline;
 const appLines =
-  outputs.UploadsBucketName !== undefined
+  outputs[stackOutputs.uploadsBucketName] !== undefined
     ? `  upload to    s3://${bucket}/${prefix}<owner>/<file>
-  derived      s3://${outputs.DerivedBucketName ?? '?'}/thumbnails/   table ${outputs.ImagesTableName ?? '?'}`
+  derived      s3://${outputs[stackOutputs.derivedBucketName] ?? '?'}/thumbnails/   table ${outputs[stackOutputs.imagesTableName] ?? '?'}`
     : `  resources    ${topology.buckets.length} buckets, ${topology.topics.length} topics, ${topology.queues.length} queues, ${topology.tables.length} tables
   functions    ${topology.functions.map((fn) => fn.name).join(', ') || 'none'}`;
 const tryIt =
-  outputs.UploadsBucketName !== undefined
+  outputs[stackOutputs.uploadsBucketName] !== undefined
     ? `aws s3 cp photo.jpg "s3://${bucket}/${prefix}me/photo.jpg"`
     : 'aws sqs list-queues';
 console.log(`
@@ -190,7 +191,7 @@ if (args.demo) {
   console.log('Demo: uploading sample images...');
   const result = await runDemo(pipeline);
   drawn = 0;
-  console.log(`\n${formatDemo(result, outputs.DerivedBucketName ?? '?')}\n`);
+  console.log(`\n${formatDemo(result, outputs[stackOutputs.derivedBucketName] ?? '?')}\n`);
   if (args.exit)
     await shutdown(result.surprises.length === 0 && result.images.every((i) => i.settled) ? 0 : 1);
 } else if (args.exit) {

@@ -37,6 +37,7 @@ const { ensureSoakAssembly } = await import('./soak');
 const { runSoak } = await import('./soak');
 const { formatAccounting } = await import('./accounting');
 const { formatStorm } = await import('./storm');
+const { stackOutputs } = await import('../lambdas/shared/constants');
 
 const projectDir = resolve(import.meta.dirname, '..');
 const count = Number(args.images);
@@ -59,7 +60,10 @@ console.log(
 );
 const result = await runSoak(
   pipeline,
-  { bucket: outputs.UploadsBucketName as string, prefix: outputs.UploadsPrefix as string },
+  {
+    bucket: outputs[stackOutputs.uploadsBucketName] as string,
+    prefix: outputs[stackOutputs.uploadsPrefix] as string,
+  },
   {
     count,
     hostileShare: Number(args.hostile),

@@ -11,13 +11,14 @@ import { consumerNames } from '../../lambdas/shared/constants';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
 import { photoJpeg, pngWithAlpha } from '../../samples/images';
 import { createApiClient, postForm, type UploadGrant } from '../helpers/api';
+import { type PipelineNames, pipelineNames } from '../helpers/outputs';
 import { waitFor } from '../helpers/wait';
 
 let pipeline: LocalPipeline;
 let api: ReturnType<typeof createApiClient>;
 let alice: string;
 let bob: string;
-let names: { uploads: string; derived: string };
+let names: PipelineNames;
 
 beforeAll(async () => {
   pipeline = await startLocalPipeline({ cloudAssemblyDir: inject('soakAssembly'), port: 0 });
@@ -26,8 +27,7 @@ beforeAll(async () => {
   api = createApiClient(first.url);
   alice = await pipeline.issueToken({ sub: 'alice' });
   bob = await pipeline.issueToken({ sub: 'bob' });
-  const { outputs } = pipeline.topology;
-  names = { uploads: outputs.UploadsBucketName as string, derived: outputs.DerivedBucketName as string };
+  names = pipelineNames(pipeline.topology.outputs);
 });
 
 afterAll(async () => {

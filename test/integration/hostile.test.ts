@@ -32,12 +32,13 @@ import {
   pngPixelBomb,
   truncatedJpeg,
 } from '../../samples/images';
+import { type PipelineNames, pipelineNames } from '../helpers/outputs';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
 let pipeline: LocalPipeline;
 let doc: DynamoDBDocumentClient;
-let names: { uploads: string; prefix: string; derived: string; table: string };
+let names: PipelineNames;
 let before: ConsumerStatus[];
 const runtimeErrors: string[] = [];
 /** Every input must be settled this soon after it is sent (the runtime is not under faults here). */
@@ -52,13 +53,8 @@ beforeAll(async () => {
     onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
   });
   doc = DynamoDBDocumentClient.from(pipeline.clients.dynamo);
-  const { outputs } = pipeline.topology;
-  names = {
-    uploads: outputs.UploadsBucketName as string,
-    prefix: `${outputs.UploadsPrefix}hostile/`,
-    derived: outputs.DerivedBucketName as string,
-    table: outputs.ImagesTableName as string,
-  };
+  const contract = pipelineNames(pipeline.topology.outputs);
+  names = { ...contract, prefix: `${contract.prefix}hostile/` };
   before = await pipeline.status();
 });
 
@@ -305,7 +301,7 @@ describe.concurrent('messages that are not S3 events', () => {
     const envelope = {
       Type: 'Notification',
       MessageId: 'local-envelope',
-      TopicArn: pipeline.topology.outputs.ImageEventsTopicArn,
+      TopicArn: names.topicArn,
       Subject: 'Amazon S3 Notification',
       Message: JSON.stringify(s3Event),
       Timestamp: new Date().toISOString(),

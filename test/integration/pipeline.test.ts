@@ -27,6 +27,7 @@ import {
   truncatedJpeg,
   webpImage,
 } from '../../samples/images';
+import { type PipelineNames, pipelineNames } from '../helpers/outputs';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
@@ -36,7 +37,7 @@ const owner = (name: string) => `${name}-${run}`;
 
 let pipeline: LocalPipeline;
 let doc: DynamoDBDocumentClient;
-let names: { uploads: string; prefix: string; derived: string; table: string };
+let names: PipelineNames;
 const runtimeErrors: string[] = [];
 
 beforeAll(async () => {
@@ -46,13 +47,7 @@ beforeAll(async () => {
     onError: (error, where) => runtimeErrors.push(`${where}: ${String(error)}`),
   });
   doc = DynamoDBDocumentClient.from(pipeline.clients.dynamo);
-  const { outputs } = pipeline.topology;
-  names = {
-    uploads: outputs.UploadsBucketName as string,
-    prefix: outputs.UploadsPrefix as string,
-    derived: outputs.DerivedBucketName as string,
-    table: outputs.ImagesTableName as string,
-  };
+  names = pipelineNames(pipeline.topology.outputs);
 });
 
 afterAll(async () => {

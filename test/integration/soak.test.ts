@@ -8,6 +8,7 @@ import { formatAccounting } from '../../local/accounting';
 import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
 import { runSoak } from '../../local/soak';
 import { formatStorm } from '../../local/storm';
+import { pipelineNames } from '../helpers/outputs';
 
 let pipeline: LocalPipeline;
 const runtimeErrors: string[] = [];
@@ -27,12 +28,12 @@ afterAll(async () => {
 });
 
 it('accounts for every image under transient errors, slow and hanging records, throttling and duplicates', async () => {
-  const { outputs } = pipeline.topology;
+  const names = pipelineNames(pipeline.topology.outputs);
   // Settling is luck: a record caught in a slow, hanging or failing attempt comes back after the
   // visibility timeout (48 s here), up to five times; runs took 105 s and 200 s on 2 cores.
   const result = await runSoak(
     pipeline,
-    { bucket: outputs.UploadsBucketName as string, prefix: outputs.UploadsPrefix as string },
+    { bucket: names.uploads, prefix: names.prefix },
     {
       count: 40,
       hostileShare: 0.1,
