@@ -30,7 +30,7 @@ afterAll(async () => {
 it('accounts for every image under transient errors, slow and hanging records, throttling and duplicates', async () => {
   const names = pipelineNames(pipeline.topology.outputs);
   // Settling is luck: a record caught in a slow, hanging or failing attempt comes back after the
-  // visibility timeout (48 s here), up to five times; runs took 105 s and 200 s on 2 cores.
+  // visibility timeout (15 s here), up to five times; a run took 70 s on 2 cores.
   const result = await runSoak(
     pipeline,
     { bucket: names.uploads, prefix: names.prefix },
