@@ -63,7 +63,7 @@ describe('settings from CDK context', () => {
       { consumers: '{"indexing":{"timeoutSeconds":8,"visibilityTimeoutSeconds":8}}' },
       /visibilityTimeoutSeconds 8 must be 9-43200/,
     ],
-    [{ consumers: '{"thumbnail":{"batchSize":2.5}}' }, /whole-number settings among batchSize/],
+    [{ consumers: '{"thumbnail":{"batchSize":2.5}}' }, /expected whole-number settings among .*batchSize/],
     [
       { consumers: '{"thumbnails":{"batchSize":5}}' },
       /consumer names among thumbnail, moderation, metadata, indexing/,
