@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { stackOutputs } from '../lambdas/shared/constants';
 import { createFunctionHost, type FunctionHost, s3EventMessage, startLocalPipeline } from '../local/emulator';
 import type { BenchImage } from './images';
 import { runLoad } from './load';
@@ -108,8 +109,8 @@ export const runRawBound = async (options: RawBoundOptions): Promise<RawBoundRes
   try {
     const { topology, region } = pipeline;
     const setups = consumerSetups(topology, options);
-    const bucket = outputOf(topology, 'UploadsBucketName');
-    const prefix = `${topology.outputs.UploadsPrefix ?? ''}bench-${options.runId}-raw/`;
+    const bucket = outputOf(topology, stackOutputs.uploadsBucketName);
+    const prefix = `${topology.outputs[stackOutputs.uploadsPrefix] ?? ''}bench-${options.runId}-raw/`;
     const queueArnOf = (setup: ConsumerSetup) => setup.mapping.eventSourceArn;
 
     options.onProgress?.(0, options.count, 'uploading');
@@ -194,7 +195,11 @@ export const runRawBound = async (options: RawBoundOptions): Promise<RawBoundRes
     const cpu = cpuSince(cpuAtStart, options.count, finished - started);
     clearInterval(probe);
 
-    const reader = stageReader(pipeline.clients.dynamo, outputOf(topology, 'ImagesTableName'), bucket);
+    const reader = stageReader(
+      pipeline.clients.dynamo,
+      outputOf(topology, stackOutputs.imagesTableName),
+      bucket,
+    );
     const stages = await reader.read(uploads.map((upload) => upload.key));
     const entries = uploads.map((upload) => stages.get(upload.key));
     const missing = entries.filter((entry) => !allDone(entry)).length;

@@ -5,6 +5,7 @@
  * records are read once at the end of a run, and every upload is accounted for.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stackOutputs } from '../lambdas/shared/constants';
 import { type ConsumerStatus, type LocalPipeline, startLocalPipeline } from '../local/emulator';
 import { accountFor, viewOf } from '../local/tools';
 import {
@@ -190,7 +191,7 @@ export const startBenchPipeline = async (options: BenchPipelineOptions): Promise
     sampler,
     setups,
     batches,
-    bucket: outputOf(pipeline.topology, 'UploadsBucketName'),
+    bucket: outputOf(pipeline.topology, stackOutputs.uploadsBucketName),
     runId: options.runId,
     async stop() {
       await sampler.stop();
@@ -236,7 +237,7 @@ export const warmUp = async (
     const uploads = await runLoad({
       s3: pipeline.clients.s3,
       bucket: bench.bucket,
-      prefix: `${pipeline.topology.outputs.UploadsPrefix ?? ''}bench-${bench.runId}-warmup/`,
+      prefix: `${pipeline.topology.outputs[stackOutputs.uploadsPrefix] ?? ''}bench-${bench.runId}-warmup/`,
       images: options.images,
       rate: 'max',
       count: options.count,
@@ -271,7 +272,7 @@ const coldStartsBy = (statuses: readonly ConsumerStatus[], setups: readonly Cons
 export const runMeasured = async (bench: BenchPipeline, options: LoadRunOptions): Promise<RunResult> => {
   const { pipeline, sampler, setups } = bench;
   const { topology } = pipeline;
-  const prefix = `${topology.outputs.UploadsPrefix ?? ''}bench-${bench.runId}-${options.name}/`;
+  const prefix = `${topology.outputs[stackOutputs.uploadsPrefix] ?? ''}bench-${bench.runId}-${options.name}/`;
   const baseline = await quietSample(sampler);
   const coldStartsBefore = coldStartsBy(await pipeline.status(), setups);
   sampler.resetPeak();
@@ -323,7 +324,11 @@ export const runMeasured = async (bench: BenchPipeline, options: LoadRunOptions)
   tick();
   const ok = uploads.filter((upload) => upload.error === undefined);
   // Once the event sources are through, the records are there; a second look covers a late flush.
-  const reader = stageReader(pipeline.clients.dynamo, outputOf(topology, 'ImagesTableName'), bench.bucket);
+  const reader = stageReader(
+    pipeline.clients.dynamo,
+    outputOf(topology, stackOutputs.imagesTableName),
+    bench.bucket,
+  );
   const stages: StageTimes = await reader.read(ok.map((upload) => upload.key));
   const missing = ok.filter((upload) => !allDone(stages.get(upload.key)));
   if (missing.length > 0) {

@@ -10,7 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import type { ConsumerName } from '../lambdas/shared/constants';
+import { type ConsumerName, stackOutputs } from '../lambdas/shared/constants';
 import type { EventSourceMappingSpec } from '../local/emulator';
 import { startLocalPipeline } from '../local/emulator';
 import { consumerLabel } from '../local/tools';
@@ -88,7 +88,7 @@ const measurePoint = async (
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 200);
   try {
-    const bucket = outputOf(pipeline.topology, 'UploadsBucketName');
+    const bucket = outputOf(pipeline.topology, stackOutputs.uploadsBucketName);
     const queueUrl = pipeline.queueUrls.get(setup.mapping.eventSourceArn);
     if (queueUrl === undefined) throw new Error(`No queue for ${consumer}`);
     await pipeline.notificationsDelivered();
@@ -161,7 +161,7 @@ const measurePoint = async (
     const last = Math.max(...batches.map((span) => span.end));
     const reader = stageReader(
       pipeline.clients.dynamo,
-      outputOf(pipeline.topology, 'ImagesTableName'),
+      outputOf(pipeline.topology, stackOutputs.imagesTableName),
       bucket,
     );
     const stages = await reader.read(measured.map((object) => object.key));

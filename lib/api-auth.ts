@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { stackOutputs } from '../lambdas/shared/constants';
 import type { ApiAuthSettings } from './api-settings';
 import type { JwtTrust } from './image-api';
 
@@ -18,7 +19,7 @@ export class ApiIdentity extends Construct {
     const { auth } = props;
     if (auth.jwtIssuer !== undefined) {
       this.trust = { issuer: auth.jwtIssuer, audience: auth.jwtAudience };
-      new CfnOutput(Stack.of(this), 'JwtIssuer', { value: auth.jwtIssuer });
+      new CfnOutput(Stack.of(this), stackOutputs.jwtIssuer, { value: auth.jwtIssuer });
       return;
     }
     this.userPool = new cognito.UserPool(this, 'UserPool', {
@@ -49,8 +50,10 @@ export class ApiIdentity extends Construct {
     });
     const issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.userPool.userPoolId}`;
     this.trust = { issuer, audience: [this.userPoolClient.userPoolClientId] };
-    new CfnOutput(Stack.of(this), 'JwtIssuer', { value: issuer });
-    new CfnOutput(Stack.of(this), 'UserPoolId', { value: this.userPool.userPoolId });
-    new CfnOutput(Stack.of(this), 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(Stack.of(this), stackOutputs.jwtIssuer, { value: issuer });
+    new CfnOutput(Stack.of(this), stackOutputs.userPoolId, { value: this.userPool.userPoolId });
+    new CfnOutput(Stack.of(this), stackOutputs.userPoolClientId, {
+      value: this.userPoolClient.userPoolClientId,
+    });
   }
 }

@@ -1,3 +1,5 @@
+import { ContextError, numericOverrides, parseContextValue } from './context';
+
 /** The front door's settings: one typed row, every field with its reason, each overridable by context. */
 export interface ApiSettings {
   /** How long a presigned upload stays usable (seconds). */
@@ -46,29 +48,11 @@ export interface ApiAuthSettings {
   readonly corsOrigins: readonly string[];
 }
 
-class ApiSettingsError extends Error {
-  constructor(key: string, value: unknown, expected: string) {
-    super(
-      `CDK context "${key}" is ${JSON.stringify(value)}; expected ${expected} (set it with -c ${key}=...)`,
-    );
-    this.name = 'ApiSettingsError';
-  }
-}
-
-const parse = (value: unknown): unknown => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-};
-
 const list = (key: string, value: unknown): string[] => {
   if (value === undefined) return [];
   const items = Array.isArray(value) ? value : String(value).split(',');
   const trimmed = items.map((item) => String(item).trim()).filter((item) => item !== '');
-  if (trimmed.length === 0) throw new ApiSettingsError(key, value, 'a comma-separated list');
+  if (trimmed.length === 0) throw new ContextError(key, value, 'a comma-separated list');
   return trimmed;
 };
 
@@ -95,33 +79,20 @@ export const validateApiSettings = (s: ApiSettings): void => {
 };
 
 export const apiSettingsFromContext = (value: unknown): ApiSettings => {
-  const parsed = parse(value);
-  if (parsed === undefined) return apiDefaults;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ApiSettingsError('api', value, 'a JSON object such as {"maxBacklog":2000}');
-  }
-  for (const [field, setting] of Object.entries(parsed)) {
-    if (!(field in apiDefaults) || typeof setting !== 'number' || !Number.isInteger(setting)) {
-      throw new ApiSettingsError(
-        'api',
-        value,
-        `whole-number settings among ${Object.keys(apiDefaults).join(', ')}`,
-      );
-    }
-  }
-  const settings = { ...apiDefaults, ...(parsed as Partial<ApiSettings>) };
+  const overrides = numericOverrides('api', value, Object.keys(apiDefaults), '{"maxBacklog":2000}');
+  const settings = { ...apiDefaults, ...overrides };
   validateApiSettings(settings);
   return settings;
 };
 
 export const apiAuthFromContext = (get: (key: string) => unknown): ApiAuthSettings => {
   const issuer = get('jwtIssuer');
-  const audience = list('jwtAudience', parse(get('jwtAudience')));
+  const audience = list('jwtAudience', parseContextValue(get('jwtAudience')));
   if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/\S+$/.test(issuer))) {
-    throw new ApiSettingsError('jwtIssuer', issuer, 'an https:// URL (the iss claim of your tokens)');
+    throw new ContextError('jwtIssuer', issuer, 'an https:// URL (the iss claim of your tokens)');
   }
   if ((issuer === undefined) !== (audience.length === 0)) {
-    throw new ApiSettingsError(
+    throw new ContextError(
       issuer === undefined ? 'jwtAudience' : 'jwtIssuer',
       issuer ?? audience,
       'jwtIssuer and jwtAudience together, or neither (the stack then creates a Cognito user pool)',
@@ -130,7 +101,7 @@ export const apiAuthFromContext = (get: (key: string) => unknown): ApiAuthSettin
   const corsOrigins = list('corsOrigins', get('corsOrigins'));
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new ApiSettingsError(
+      throw new ContextError(
         'corsOrigins',
         origin,
         'origins such as https://app.example.com, comma-separated',

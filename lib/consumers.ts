@@ -20,6 +20,11 @@ export interface ConsumerSettings {
   readonly maxReceiveCount: number;
   /** The age-of-oldest-message alarm fires past this. */
   readonly oldestMessageAlarmSeconds: number;
+  /**
+   * How long a received message stays hidden. Left out: 6x the timeout plus the batching window, as
+   * AWS advises. Test stacks set it short, so that a failed batch is back in seconds.
+   */
+  readonly visibilityTimeoutSeconds?: number;
 }
 
 const common = {

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -7,8 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -22,10 +20,9 @@ import {
 } from '../lambdas/api/constants';
 import { type ConsumerName, metricsNamespace } from '../lambdas/shared/constants';
 import type { ApiSettings } from './api-settings';
-import { alarmPeriod, esbuildTarget, lambdaRuntime, logRetention } from './defaults';
+import { createBundledFunction } from './bundled-function';
+import { alarmPeriod, logRetention } from './defaults';
 import type { ArchitectureName } from './settings';
-
-const projectRoot = path.resolve(import.meta.dirname, '..');
 
 /** Who may call: the issuer (the `iss` of their tokens) and the audiences a token must name. */
 export interface JwtTrust {
@@ -43,6 +40,18 @@ export interface ImageApiProps {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
+/** Browsers on these origins may call the API; none: no CORS at all. */
+const corsPreflightFor = (origins: readonly string[]): apigw.CorsPreflightOptions | undefined =>
+  origins.length === 0
+    ? undefined
+    : {
+        allowOrigins: [...origins],
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['retry-after'],
+        maxAge: Duration.hours(1),
+      };
+
 /**
  * The front door: an HTTP API with a JWT authorizer in front of one function that presigns uploads,
  * answers where an image stands, and refuses uploads while the consumers' backlog is too deep.
@@ -57,56 +66,13 @@ export class ImageApi extends Construct {
   constructor(scope: Construct, id: string, props: ImageApiProps) {
     super(scope, id);
     const { settings } = props;
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetention });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Runs the image API: presigns uploads, reads image records, watches the backlog',
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    this.function = this.createFunction(props, logGroup);
-    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'image-fanout: upload URLs, image status and search',
-      createDefaultStage: false,
-      corsPreflight:
-        props.corsOrigins.length === 0
-          ? undefined
-          : {
-              allowOrigins: [...props.corsOrigins],
-              allowMethods: [
-                apigw.CorsHttpMethod.GET,
-                apigw.CorsHttpMethod.POST,
-                apigw.CorsHttpMethod.DELETE,
-              ],
-              allowHeaders: ['authorization', 'content-type'],
-              exposeHeaders: ['retry-after'],
-              maxAge: Duration.hours(1),
-            },
-    });
-    this.stage = this.createStage(settings);
-    this.addRoutes(props.trust);
-    this.alarms = [this.refusalAlarm()];
-  }
-
-  private createFunction(props: ImageApiProps, logGroup: logs.ILogGroup): NodejsFunction {
-    const { settings } = props;
-    return new NodejsFunction(this, 'Function', {
-      entry: path.join(projectRoot, 'lambdas', 'api', 'handler.ts'),
-      handler: 'handler',
+    const { function: fn, role } = createBundledFunction(this, {
+      folder: 'api',
       description: 'image-fanout API: presigned uploads, image status, search, back-pressure',
-      runtime: lambdaRuntime,
-      architecture: props.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+      roleDescription: 'Runs the image API: presigns uploads, reads image records, watches the backlog',
+      architecture: props.architecture,
       memorySize: settings.memorySize,
-      timeout: Duration.seconds(settings.timeoutSeconds),
-      role: this.role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      timeoutSeconds: settings.timeoutSeconds,
       environment: {
         ...props.environment,
         [apiEnv.uploadUrlSeconds]: String(settings.uploadUrlSeconds),
@@ -115,15 +81,17 @@ export class ImageApi extends Construct {
         [apiEnv.drainSeconds]: String(settings.drainSeconds),
         [apiEnv.backlogReadSeconds]: String(settings.backlogReadSeconds),
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: esbuildTarget,
-        minify: true,
-        sourceMap: false,
-        // The runtime's own SDK may lag; bundling ours pins what the tests ran against.
-        externalModules: [],
-      },
     });
+    this.function = fn;
+    this.role = role;
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'image-fanout: upload URLs, image status and search',
+      createDefaultStage: false,
+      corsPreflight: corsPreflightFor(props.corsOrigins),
+    });
+    this.stage = this.createStage(settings);
+    this.addRoutes(props.trust);
+    this.alarms = [this.refusalAlarm()];
   }
 
   private createStage(settings: ApiSettings): apigw.HttpStage {

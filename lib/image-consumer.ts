@@ -1,24 +1,21 @@
-import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type ConsumerName, metricsNamespace } from '../lambdas/shared/constants';
+import { type ConsumerName, consumerEnv } from '../lambdas/shared/constants';
+import { createBundledFunction } from './bundled-function';
+import { consumerAlarms, consumerDashboardRow, consumerMetric } from './consumer-monitoring';
 import type { ConsumerSettings } from './consumers';
-import { alarmPeriod, esbuildTarget, lambdaRuntime, logRetention, visibilityTimeoutFor } from './defaults';
+import { visibilityTimeoutFor } from './defaults';
 import type { ArchitectureName } from './settings';
-
-const projectRoot = path.resolve(import.meta.dirname, '..');
 
 export interface ImageConsumerProps {
   readonly name: ConsumerName;
@@ -29,11 +26,16 @@ export interface ImageConsumerProps {
   /** Encrypts the queue and its DLQ; SNS must be able to use it (the topic's key policy allows it). */
   readonly encryptionKey: kms.IKey;
   readonly architecture: ArchitectureName;
+  /** Bundles the fault injector in (the local stage's soak and crash tests); dead code otherwise. */
+  readonly faultInjection: boolean;
   /** Environment every consumer shares (limits, log level). */
   readonly environment?: Readonly<Record<string, string>>;
   /** Extra esbuild settings (the moderation model's WASM files, say). */
   readonly bundling?: Partial<BundlingOptions>;
 }
+
+/** The esbuild constant lambdas/shared/consumer.ts tests; false makes the injector dead code. */
+export const faultInjectionDefine = 'IMAGE_FANOUT_FAULT_INJECTION';
 
 /**
  * One consumer of the fan-out: queue and DLQ, raw-delivery subscription, function, SQS trigger
@@ -51,31 +53,15 @@ export class ImageConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageConsumerProps) {
     super(scope, id);
-    const { settings, name } = props;
-    this.consumerName = name;
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(settings.dlqRetentionDays),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      // One data key serves many messages: fewer KMS calls on the hot path.
-      dataKeyReuse: Duration.hours(1),
-      enforceSSL: true,
-      retentionPeriod: Duration.days(settings.retentionDays),
-      visibilityTimeout: visibilityTimeoutFor(settings.timeoutSeconds, settings.maxBatchingWindowSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
-    });
-    this.subscriptionDeadLetterQueue = new sqs.Queue(this, 'SubscriptionDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(settings.dlqRetentionDays),
-    });
+    const { settings } = props;
+    this.consumerName = props.name;
+    this.deadLetterQueue = this.createDeadLetterQueue('DeadLetterQueue', props.encryptionKey, settings);
+    this.queue = this.createQueue(props.encryptionKey, settings);
+    this.subscriptionDeadLetterQueue = this.createDeadLetterQueue(
+      'SubscriptionDeadLetterQueue',
+      props.encryptionKey,
+      settings,
+    );
     // Raw delivery: the message body is the S3 event itself, not an SNS envelope around it.
     props.topic.addSubscription(
       new SqsSubscription(this.queue, {
@@ -83,61 +69,9 @@ export class ImageConsumer extends Construct {
         deadLetterQueue: this.subscriptionDeadLetterQueue,
       }),
     );
-
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetention });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ${name} consumer`,
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-
-    const arm = props.architecture === 'arm64';
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(projectRoot, 'lambdas', name, 'handler.ts'),
-      handler: 'handler',
-      description: props.description,
-      runtime: lambdaRuntime,
-      architecture: arm ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-      memorySize: settings.memorySize,
-      timeout: Duration.seconds(settings.timeoutSeconds),
-      role: this.role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      projectRoot,
-      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
-      environment: {
-        ...props.environment,
-        RECORD_CONCURRENCY: String(settings.recordConcurrency),
-        // Keep back time to flush and answer before the timeout: a timed-out batch retries everything.
-        FLUSH_RESERVE_MS: String(Math.min(5_000, Math.round(settings.timeoutSeconds * 100))),
-      },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: esbuildTarget,
-        minify: true,
-        sourceMap: false,
-        // The runtime's own SDK may lag; bundling ours pins what the tests ran against.
-        externalModules: [],
-        // sharp is native: installed into the asset for the function's OS and CPU, not bundled.
-        nodeModules: ['sharp'],
-        environment: {
-          npm_config_os: 'linux',
-          npm_config_cpu: arm ? 'arm64' : 'x64',
-          npm_config_libc: 'glibc',
-          // Use the copy `npm install` already cached when there is one: synth then needs no network.
-          npm_config_prefer_offline: 'true',
-          npm_config_audit: 'false',
-          npm_config_fund: 'false',
-        },
-        ...props.bundling,
-      },
-    });
-
+    const { function: fn, role } = this.createFunction(props);
+    this.function = fn;
+    this.role = role;
     this.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: settings.batchSize,
@@ -149,8 +83,66 @@ export class ImageConsumer extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    this.alarms = consumerAlarms(this, settings);
+  }
 
-    this.alarms = this.createAlarms(settings);
+  /** Kept longer than the queue: a dead-letter queue keeps a message's first enqueue time. */
+  private createDeadLetterQueue(id: string, key: kms.IKey, settings: ConsumerSettings): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(settings.dlqRetentionDays),
+    });
+  }
+
+  private createQueue(key: kms.IKey, settings: ConsumerSettings): sqs.Queue {
+    return new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      // One data key serves many messages: fewer KMS calls on the hot path.
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      retentionPeriod: Duration.days(settings.retentionDays),
+      visibilityTimeout:
+        settings.visibilityTimeoutSeconds === undefined
+          ? visibilityTimeoutFor(settings.timeoutSeconds, settings.maxBatchingWindowSeconds)
+          : Duration.seconds(settings.visibilityTimeoutSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+    });
+  }
+
+  private createFunction(props: ImageConsumerProps) {
+    const { settings, architecture } = props;
+    return createBundledFunction(this, {
+      folder: props.name,
+      description: props.description,
+      roleDescription: `Runs the ${props.name} consumer`,
+      architecture,
+      memorySize: settings.memorySize,
+      timeoutSeconds: settings.timeoutSeconds,
+      environment: {
+        ...props.environment,
+        [consumerEnv.recordConcurrency]: String(settings.recordConcurrency),
+        // Keep back time to flush and answer before the timeout: a timed-out batch retries everything.
+        [consumerEnv.flushReserveMs]: String(Math.min(5_000, Math.round(settings.timeoutSeconds * 100))),
+      },
+      bundling: {
+        define: { [faultInjectionDefine]: JSON.stringify(props.faultInjection) },
+        // sharp is native: installed into the asset for the function's OS and CPU, not bundled.
+        nodeModules: ['sharp'],
+        environment: {
+          npm_config_os: 'linux',
+          npm_config_cpu: architecture === 'arm64' ? 'arm64' : 'x64',
+          npm_config_libc: 'glibc',
+          // Use the copy `npm install` already cached when there is one: synth then needs no network.
+          npm_config_prefer_offline: 'true',
+          npm_config_audit: 'false',
+          npm_config_fund: 'false',
+        },
+        ...props.bundling,
+      },
+    });
   }
 
   /**
@@ -217,94 +209,11 @@ export class ImageConsumer extends Construct {
 
   /** The consumer's own EMF metrics, as published by the batch runtime. */
   metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: metricsNamespace,
-      metricName,
-      dimensionsMap: { service: `image-fanout-${this.consumerName}`, consumer: this.consumerName },
-      statistic: 'Sum',
-      period: Duration.minutes(1),
-      ...props,
-    });
-  }
-
-  private createAlarms(settings: ConsumerSettings): cloudwatch.Alarm[] {
-    const label = `${Stack.of(this).stackName} ${this.consumerName}`;
-    return [
-      new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
-        alarmDescription: `${label}: messages are in the DLQ; see README "Runbook"`,
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: alarmPeriod,
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'SubscriptionDeadLetterQueueNotEmpty', {
-        alarmDescription: `${label}: SNS could not deliver events to the queue; see README "Runbook"`,
-        metric: this.subscriptionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: alarmPeriod,
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'OldestMessageTooOld', {
-        alarmDescription: `${label}: the queue is falling behind; see README "Runbook"`,
-        metric: this.queue.metricApproximateAgeOfOldestMessage({ period: alarmPeriod, statistic: 'Maximum' }),
-        threshold: settings.oldestMessageAlarmSeconds,
-        evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'FunctionErrors', {
-        alarmDescription: `${label}: invocations failed as a whole (crash, timeout); see README "Runbook"`,
-        metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    ];
+    return consumerMetric(this.consumerName, metricName, props);
   }
 
   /** One dashboard row: backlog, failures, speed. */
   dashboardWidgets(): cloudwatch.IWidget[] {
-    const title = (what: string) => `${this.consumerName}: ${what}`;
-    return [
-      new cloudwatch.GraphWidget({
-        title: title('queue'),
-        left: [
-          this.queue.metricApproximateNumberOfMessagesVisible(),
-          this.queue.metricApproximateNumberOfMessagesNotVisible(),
-          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'DLQ' }),
-        ],
-        right: [this.queue.metricApproximateAgeOfOldestMessage()],
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: title('records'),
-        left: ['RecordsProcessed', 'RecordsRejected', 'RecordsRetried', 'RecordsSkipped'].map((name) =>
-          this.metric(name),
-        ),
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: title('function'),
-        left: [
-          this.function.metricInvocations(),
-          this.function.metricErrors(),
-          this.function.metricThrottles(),
-        ],
-        right: [
-          this.function.metricDuration({ statistic: 'p99' }),
-          this.metric('BatchDuration', { statistic: 'p99' }),
-        ],
-        width: 8,
-      }),
-    ];
+    return consumerDashboardRow(this);
   }
 }

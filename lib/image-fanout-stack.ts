@@ -11,7 +11,11 @@ import type { Construct } from 'constructs';
 import { moderationBundling, moderationWasmDirectory } from '../lambdas/moderation/bundling';
 import {
   type ConsumerName,
+  consumerConstructId,
+  consumerEnv,
   consumerNames,
+  consumerOutputs,
+  stackOutputs,
   thumbnailPrefix,
   uploadsPrefix,
 } from '../lambdas/shared/constants';
@@ -27,11 +31,6 @@ import { UploadEventsDestination } from './upload-events';
 export interface ImageFanoutStackProps extends StackProps {
   readonly settings: PipelineSettings;
 }
-
-/** The output a client reads the API's base URL from (ops tool, bench, docs). */
-export const apiUrlOutput = 'ApiUrl';
-
-const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /** The whole fan-out: uploads bucket -> topic -> four queues -> four consumers -> derived bucket and table. */
 export class ImageFanoutStack extends Stack {
@@ -49,9 +48,30 @@ export class ImageFanoutStack extends Stack {
     const { settings } = props;
     this.settings = settings;
     const removalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const keys = this.createKeys(removalPolicy);
+    const buckets = this.createBuckets(settings, removalPolicy);
+    this.uploadsBucket = buckets.uploads;
+    this.derivedBucket = buckets.derived;
+    this.table = this.createTable(settings, removalPolicy);
+    this.topic = this.createTopic(keys.topicKey);
+    // Shared by every function: the limits the guards enforce, and the log level.
+    const environment = {
+      [consumerEnv.maxImageBytes]: String(settings.limits.maxBytes),
+      [consumerEnv.maxImagePixels]: String(settings.limits.maxPixels),
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    this.consumers = this.createConsumers(settings, keys.queueKey, environment);
+    this.identity = new ApiIdentity(this, 'ApiIdentity', { auth: settings.apiAuth, removalPolicy });
+    this.api = this.createApi(settings, environment);
+    this.addAlarmsAndDashboard(keys.topicKey, settings);
+    this.addOutputs();
+  }
 
-    // S3 publishes into the topic and SNS into the queues: each needs a customer-managed key it may
-    // use. Two keys, because each key policy names the publisher (bucket, topic) it trusts.
+  /**
+   * S3 publishes into the topic and SNS into the queues: each needs a customer-managed key it may
+   * use. Two keys, because each key policy names the publisher (bucket, topic) it trusts.
+   */
+  private createKeys(removalPolicy: RemovalPolicy) {
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the image events and alarm topics',
       enableKeyRotation: true,
@@ -62,28 +82,25 @@ export class ImageFanoutStack extends Stack {
       enableKeyRotation: true,
       removalPolicy,
     });
+    return { topicKey, queueKey };
+  }
 
-    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+  private createBuckets(settings: PipelineSettings, removalPolicy: RemovalPolicy) {
+    const privateBucket = {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(accessLogDays) }],
-      removalPolicy,
-      autoDeleteObjects: !settings.retainData,
-    });
-    const bucketDefaults = {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: accessLogs,
       removalPolicy,
       autoDeleteObjects: !settings.retainData,
     } satisfies s3.BucketProps;
-
-    this.uploadsBucket = new s3.Bucket(this, 'UploadsBucket', {
-      ...bucketDefaults,
+    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      ...privateBucket,
+      lifecycleRules: [{ expiration: Duration.days(accessLogDays) }],
+    });
+    const uploads = new s3.Bucket(this, 'UploadsBucket', {
+      ...privateBucket,
+      serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'uploads/',
       versioned: true,
       lifecycleRules: [
@@ -95,12 +112,16 @@ export class ImageFanoutStack extends Stack {
       ],
     });
     // Derived output never goes back into the uploads bucket: no recursive triggers.
-    this.derivedBucket = new s3.Bucket(this, 'DerivedBucket', {
-      ...bucketDefaults,
+    const derived = new s3.Bucket(this, 'DerivedBucket', {
+      ...privateBucket,
+      serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'derived/',
     });
+    return { uploads, derived };
+  }
 
-    this.table = new dynamodb.Table(this, 'ImagesTable', {
+  private createTable(settings: PipelineSettings, removalPolicy: RemovalPolicy) {
+    const table = new dynamodb.Table(this, 'ImagesTable', {
       partitionKey: { name: tableSchema.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: tableSchema.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -109,74 +130,109 @@ export class ImageFanoutStack extends Stack {
       deletionProtection: settings.retainData,
       removalPolicy,
     });
-    this.table.addGlobalSecondaryIndex({
+    table.addGlobalSecondaryIndex({
       indexName: tableSchema.termIndex.name,
       partitionKey: { name: tableSchema.termIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: tableSchema.termIndex.sortKey, type: dynamodb.AttributeType.STRING },
     });
+    return table;
+  }
 
-    this.topic = new sns.Topic(this, 'ImageEventsTopic', {
+  /** The fan-out topic, fed by the uploads bucket's object events under the uploads prefix. */
+  private createTopic(topicKey: kms.IKey) {
+    const topic = new sns.Topic(this, 'ImageEventsTopic', {
       displayName: 'Image upload events',
       masterKey: topicKey,
       enforceSSL: true,
     });
-    const destination = new UploadEventsDestination(this.topic, topicKey);
+    const destination = new UploadEventsDestination(topic, topicKey);
     for (const event of [s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED]) {
       this.uploadsBucket.addEventNotification(event, destination, { prefix: uploadsPrefix });
     }
+    return topic;
+  }
 
-    const environment = {
-      MAX_IMAGE_BYTES: String(settings.limits.maxBytes),
-      MAX_IMAGE_PIXELS: String(settings.limits.maxPixels),
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-    };
-    const consumers = {} as Record<ConsumerName, ImageConsumer>;
-    for (const name of consumerNames) {
-      const consumer = new ImageConsumer(this, pascal(name), {
-        name,
-        description: consumerDescriptions[name],
-        settings: settings.consumers[name],
-        topic: this.topic,
-        encryptionKey: queueKey,
-        architecture: settings.architecture,
-        environment,
-        bundling: name === 'moderation' ? moderationBundling() : undefined,
-      });
-      consumer.readsObjects(this.uploadsBucket, uploadsPrefix);
-      consumer.usesTable('TABLE_NAME', this.table);
-      consumers[name] = consumer;
-    }
-    consumers.thumbnail.writesObjects('DERIVED_BUCKET', this.derivedBucket, thumbnailPrefix);
-    consumers.thumbnail.function.addEnvironment('THUMBNAIL_WIDTHS', settings.thumbnailWidths.join(','));
-    consumers.moderation.function.addEnvironment('MODERATION_PROVIDER', settings.moderationProvider);
-    consumers.moderation.function.addEnvironment('MODERATION_WASM_PATH', moderationWasmDirectory);
+  private createConsumers(
+    settings: PipelineSettings,
+    queueKey: kms.IKey,
+    environment: Readonly<Record<string, string>>,
+  ): Record<ConsumerName, ImageConsumer> {
+    const consumers = Object.fromEntries(
+      consumerNames.map((name) => {
+        const consumer = new ImageConsumer(this, consumerConstructId(name), {
+          name,
+          description: consumerDescriptions[name],
+          settings: settings.consumers[name],
+          topic: this.topic,
+          encryptionKey: queueKey,
+          architecture: settings.architecture,
+          faultInjection: settings.faultInjection,
+          environment,
+          bundling: name === 'moderation' ? moderationBundling() : undefined,
+        });
+        consumer.readsObjects(this.uploadsBucket, uploadsPrefix);
+        consumer.usesTable(consumerEnv.tableName, this.table);
+        return [name, consumer];
+      }),
+    ) as Record<ConsumerName, ImageConsumer>;
+    const { thumbnail, moderation } = consumers;
+    thumbnail.writesObjects(consumerEnv.derivedBucket, this.derivedBucket, thumbnailPrefix);
+    thumbnail.function.addEnvironment(consumerEnv.thumbnailWidths, settings.thumbnailWidths.join(','));
+    moderation.function.addEnvironment(consumerEnv.moderationProvider, settings.moderationProvider);
+    moderation.function.addEnvironment(consumerEnv.moderationWasmPath, moderationWasmDirectory);
     if (settings.moderationProvider === 'rekognition') {
-      consumers.moderation.addToRolePolicy(
+      moderation.addToRolePolicy(
         // DetectModerationLabels has no resource-level permissions.
         new iam.PolicyStatement({ actions: ['rekognition:DetectModerationLabels'], resources: ['*'] }),
       );
     }
-    this.consumers = consumers;
+    return consumers;
+  }
 
-    this.identity = new ApiIdentity(this, 'ApiIdentity', { auth: settings.apiAuth, removalPolicy });
-    this.api = new ImageApi(this, 'Api', {
+  private createApi(settings: PipelineSettings, environment: Readonly<Record<string, string>>) {
+    const api = new ImageApi(this, 'Api', {
       settings: settings.api,
       trust: this.identity.trust,
       corsOrigins: settings.apiAuth.corsOrigins,
       architecture: settings.architecture,
       environment,
     });
-    this.api.managesUploads(this.uploadsBucket, uploadsPrefix, settings.apiAuth.corsOrigins);
-    this.api.presignsDownloads(this.derivedBucket, thumbnailPrefix);
-    this.api.readsImages(this.table, tableSchema.termIndex.name);
-    for (const consumer of Object.values(consumers))
-      this.api.watchesBacklog(consumer.consumerName, consumer.queue);
-
-    this.addAlarmsAndDashboard(topicKey, settings);
-    this.addOutputs();
+    api.managesUploads(this.uploadsBucket, uploadsPrefix, settings.apiAuth.corsOrigins);
+    api.presignsDownloads(this.derivedBucket, thumbnailPrefix);
+    api.readsImages(this.table, tableSchema.termIndex.name);
+    for (const consumer of Object.values(this.consumers))
+      api.watchesBacklog(consumer.consumerName, consumer.queue);
+    return api;
   }
 
   private addAlarmsAndDashboard(key: kms.IKey, settings: PipelineSettings) {
+    const alarmTopic = this.createAlarmTopic(key, settings);
+    const action = new SnsAction(alarmTopic);
+    const consumers = Object.values(this.consumers);
+    const deliveryFailures = new cloudwatch.Alarm(this, 'NotificationsFailed', {
+      alarmDescription: `${this.stackName}: SNS failed to deliver image events; see README "Runbook"`,
+      metric: this.topic.metricNumberOfNotificationsFailed({ period: alarmPeriod, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const alarms = [
+      deliveryFailures,
+      ...consumers.flatMap((consumer) => consumer.alarms),
+      ...this.api.alarms,
+    ];
+    for (const alarm of alarms) alarm.addAlarmAction(action);
+
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
+    for (const consumer of consumers) dashboard.addWidgets(...consumer.dashboardWidgets());
+    dashboard.addWidgets(...this.api.dashboardWidgets());
+    new CfnOutput(this, stackOutputs.alarmTopicArn, { value: alarmTopic.topicArn });
+  }
+
+  /** Where every alarm goes: CloudWatch may publish (and use the key), an operator may subscribe. */
+  private createAlarmTopic(key: kms.IKey, settings: PipelineSettings) {
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'image-fanout alarms',
       masterKey: key,
@@ -208,43 +264,24 @@ export class ImageFanoutStack extends Stack {
     );
     if (settings.alarmEmail !== undefined)
       alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
-    const action = new SnsAction(alarmTopic);
-    const consumers = Object.values(this.consumers);
-    const deliveryFailures = new cloudwatch.Alarm(this, 'NotificationsFailed', {
-      alarmDescription: `${this.stackName}: SNS failed to deliver image events; see README "Runbook"`,
-      metric: this.topic.metricNumberOfNotificationsFailed({ period: alarmPeriod, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const alarms = [
-      deliveryFailures,
-      ...consumers.flatMap((consumer) => consumer.alarms),
-      ...this.api.alarms,
-    ];
-    for (const alarm of alarms) alarm.addAlarmAction(action);
-
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 }));
-    for (const consumer of consumers) dashboard.addWidgets(...consumer.dashboardWidgets());
-    dashboard.addWidgets(...this.api.dashboardWidgets());
-    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    return alarmTopic;
   }
 
+  /** The names everything outside the stack finds its resources by (lambdas/shared/constants.ts). */
   private addOutputs() {
-    new CfnOutput(this, 'UploadsBucketName', { value: this.uploadsBucket.bucketName });
-    new CfnOutput(this, 'UploadsPrefix', { value: uploadsPrefix });
-    new CfnOutput(this, 'DerivedBucketName', { value: this.derivedBucket.bucketName });
-    new CfnOutput(this, 'ImageEventsTopicArn', { value: this.topic.topicArn });
-    new CfnOutput(this, 'ImagesTableName', { value: this.table.tableName });
-    new CfnOutput(this, apiUrlOutput, { value: this.api.stage.url });
-    new CfnOutput(this, 'ApiFunctionName', { value: this.api.function.functionName });
+    const output = (name: string, value: string) => new CfnOutput(this, name, { value });
+    output(stackOutputs.uploadsBucketName, this.uploadsBucket.bucketName);
+    output(stackOutputs.uploadsPrefix, uploadsPrefix);
+    output(stackOutputs.derivedBucketName, this.derivedBucket.bucketName);
+    output(stackOutputs.imageEventsTopicArn, this.topic.topicArn);
+    output(stackOutputs.imagesTableName, this.table.tableName);
+    output(stackOutputs.apiUrl, this.api.stage.url);
+    output(stackOutputs.apiFunctionName, this.api.function.functionName);
     for (const consumer of Object.values(this.consumers)) {
-      const id = pascal(consumer.consumerName);
-      new CfnOutput(this, `${id}QueueUrl`, { value: consumer.queue.queueUrl });
-      new CfnOutput(this, `${id}DeadLetterQueueUrl`, { value: consumer.deadLetterQueue.queueUrl });
-      new CfnOutput(this, `${id}FunctionName`, { value: consumer.function.functionName });
+      const names = consumerOutputs(consumer.consumerName);
+      output(names.queueUrl, consumer.queue.queueUrl);
+      output(names.deadLetterQueueUrl, consumer.deadLetterQueue.queueUrl);
+      output(names.functionName, consumer.function.functionName);
     }
   }
 }

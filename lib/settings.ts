@@ -1,6 +1,11 @@
 import type { Node } from 'constructs';
 import { type ModerationProviderName, moderationProviders } from '../lambdas/moderation/types';
-import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
+import {
+  type ConsumerName,
+  consumerNames,
+  defaultThumbnailWidths,
+  localStage,
+} from '../lambdas/shared/constants';
 import { defaultImageLimits, type ImageLimits } from '../lambdas/shared/image/limits';
 import {
   type ApiAuthSettings,
@@ -9,6 +14,7 @@ import {
   apiSettingsFromContext,
 } from './api-settings';
 import { type ConsumerSettings, consumerDefaults } from './consumers';
+import { ContextError, numericOverrides, parseContextValue } from './context';
 
 export const architectures = ['arm64', 'x86_64'] as const;
 export type ArchitectureName = (typeof architectures)[number];
@@ -17,6 +23,8 @@ export type ArchitectureName = (typeof architectures)[number];
 export interface PipelineSettings {
   /** Names the stack (`ImageFanout-<stage>`) so that two stages live side by side. */
   readonly stage: string;
+  /** Bundles the consumers with their fault injector: the local stage only, never a deployed one. */
+  readonly faultInjection: boolean;
   readonly moderationProvider: ModerationProviderName;
   readonly architecture: ArchitectureName;
   /** Keep buckets and table when the stack is deleted (production), or delete them (a test stage). */
@@ -47,59 +55,70 @@ export const settingsContextKeys = [
   'corsOrigins',
 ] as const;
 
-class SettingsError extends Error {
-  constructor(key: string, value: unknown, expected: string) {
-    super(
-      `CDK context "${key}" is ${JSON.stringify(value)}; expected ${expected} (set it with -c ${key}=...)`,
-    );
-    this.name = 'SettingsError';
-  }
-}
-
-/** Context values given with -c arrive as strings; cdk.json ones keep their JSON types. */
-const parse = (value: unknown): unknown => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-};
-
 const oneOf = <T extends string>(key: string, value: unknown, allowed: readonly T[], fallback: T): T => {
   if (value === undefined) return fallback;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new SettingsError(key, value, `one of ${allowed.join(', ')}`);
+  throw new ContextError(key, value, `one of ${allowed.join(', ')}`);
 };
 
 const positiveInt = (key: string, value: unknown, fallback: number): number => {
-  const parsed = parse(value);
+  const parsed = parseContextValue(value);
   if (parsed === undefined) return fallback;
   if (typeof parsed === 'number' && Number.isInteger(parsed) && parsed > 0) return parsed;
-  throw new SettingsError(key, value, 'a positive integer');
+  throw new ContextError(key, value, 'a positive integer');
 };
 
+/** What `-c consumers=...` may set: every field of the typed table, and the visibility timeout. */
+const overridableConsumerSettings = [...Object.keys(consumerDefaults.thumbnail), 'visibilityTimeoutSeconds'];
+
 const consumerOverrides = (value: unknown): Partial<Record<ConsumerName, Partial<ConsumerSettings>>> => {
-  const parsed = parse(value);
+  const parsed = parseContextValue(value);
   if (parsed === undefined) return {};
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SettingsError('consumers', value, 'a JSON object such as {"thumbnail":{"batchSize":5}}');
+    throw new ContextError('consumers', value, 'a JSON object such as {"thumbnail":{"batchSize":5}}');
   }
   for (const [name, override] of Object.entries(parsed)) {
     if (!(consumerNames as readonly string[]).includes(name)) {
-      throw new SettingsError('consumers', value, `consumer names among ${consumerNames.join(', ')}`);
+      throw new ContextError('consumers', value, `consumer names among ${consumerNames.join(', ')}`);
     }
-    for (const [field, setting] of Object.entries(override as object)) {
-      if (!(field in consumerDefaults.thumbnail) || typeof setting !== 'number') {
-        throw new SettingsError(
-          'consumers',
-          value,
-          `numeric settings among ${Object.keys(consumerDefaults.thumbnail).join(', ')}`,
-        );
-      }
-    }
+    numericOverrides('consumers', override, overridableConsumerSettings, '{"thumbnail":{"batchSize":5}}');
   }
   return parsed as Partial<Record<ConsumerName, Partial<ConsumerSettings>>>;
+};
+
+const thumbnailWidthsFrom = (value: unknown): readonly number[] => {
+  const widths = parseContextValue(value);
+  if (widths === undefined) return defaultThumbnailWidths;
+  return String(widths)
+    .split(',')
+    .map((width) => positiveInt('thumbnailWidths', width.trim(), 0));
+};
+
+const consumersFrom = (value: unknown): Record<ConsumerName, ConsumerSettings> => {
+  const overrides = consumerOverrides(value);
+  return Object.fromEntries(
+    consumerNames.map((name) => {
+      const settings = { ...consumerDefaults[name], ...overrides[name] };
+      validateConsumerSettings(name, settings);
+      return [name, settings];
+    }),
+  ) as Record<ConsumerName, ConsumerSettings>;
+};
+
+/**
+ * An explicit visibility timeout (test stacks bring retries back in seconds) must still outlast an
+ * invocation and its batching window: Lambda refuses a trigger whose queue hides a message for less
+ * than the function timeout, and runs one shorter than timeout + window as timeout + window + 30 s
+ * ("Creating and configuring an Amazon SQS event source mapping").
+ */
+const validateVisibilityTimeout = (s: ConsumerSettings, fail: (message: string) => void) => {
+  if (s.visibilityTimeoutSeconds === undefined) return;
+  const least = s.timeoutSeconds + s.maxBatchingWindowSeconds;
+  if (s.visibilityTimeoutSeconds < least || s.visibilityTimeoutSeconds > 43_200) {
+    fail(
+      `visibilityTimeoutSeconds ${s.visibilityTimeoutSeconds} must be ${least}-43200 (timeoutSeconds + maxBatchingWindowSeconds at least)`,
+    );
+  }
 };
 
 /**
@@ -134,40 +153,38 @@ export const validateConsumerSettings = (name: ConsumerName, s: ConsumerSettings
       `dlqRetentionDays ${s.dlqRetentionDays} must be longer than retentionDays ${s.retentionDays} and <= 14`,
     );
   }
+  validateVisibilityTimeout(s, fail);
+};
+
+const stageFrom = (value: unknown): string => {
+  const stage = value ?? 'dev';
+  if (typeof stage !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,24}$/.test(stage)) {
+    throw new ContextError('stage', stage, 'a letter then up to 24 letters, digits or dashes');
+  }
+  return stage;
+};
+
+const retainDataFrom = (value: unknown): boolean => {
+  const retainData = parseContextValue(value);
+  if (retainData !== undefined && typeof retainData !== 'boolean') {
+    throw new ContextError('retainData', retainData, 'true or false');
+  }
+  return retainData ?? true;
+};
+
+const alarmEmailFrom = (value: unknown): string | undefined => {
+  if (value !== undefined && (typeof value !== 'string' || !value.includes('@'))) {
+    throw new ContextError('alarmEmail', value, 'an e-mail address');
+  }
+  return value;
 };
 
 export const settingsFromContext = (node: Pick<Node, 'tryGetContext'>): PipelineSettings => {
   const get = (key: (typeof settingsContextKeys)[number]) => node.tryGetContext(key) as unknown;
-  const stage = (get('stage') as string | undefined) ?? 'dev';
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,24}$/.test(stage)) {
-    throw new SettingsError('stage', stage, 'a letter then up to 24 letters, digits or dashes');
-  }
-  const retainData = parse(get('retainData'));
-  if (retainData !== undefined && typeof retainData !== 'boolean') {
-    throw new SettingsError('retainData', retainData, 'true or false');
-  }
-  const widths = parse(get('thumbnailWidths'));
-  const thumbnailWidths =
-    widths === undefined
-      ? [128, 512, 1024]
-      : (String(widths)
-          .split(',')
-          .map((width) => positiveInt('thumbnailWidths', width.trim(), 0)) as number[]);
-  const overrides = consumerOverrides(get('consumers'));
-  const consumers = Object.fromEntries(
-    consumerNames.map((name) => {
-      const settings = { ...consumerDefaults[name], ...overrides[name] };
-      validateConsumerSettings(name, settings);
-      return [name, settings];
-    }),
-  ) as Record<ConsumerName, ConsumerSettings>;
-  const alarmEmail = get('alarmEmail');
-  if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !alarmEmail.includes('@'))) {
-    throw new SettingsError('alarmEmail', alarmEmail, 'an e-mail address');
-  }
-
+  const stage = stageFrom(get('stage'));
   return {
     stage,
+    faultInjection: stage === localStage,
     moderationProvider: oneOf(
       'moderationProvider',
       get('moderationProvider'),
@@ -175,14 +192,14 @@ export const settingsFromContext = (node: Pick<Node, 'tryGetContext'>): Pipeline
       'offline',
     ),
     architecture: oneOf('architecture', get('architecture'), architectures, 'arm64'),
-    retainData: retainData ?? true,
-    alarmEmail,
+    retainData: retainDataFrom(get('retainData')),
+    alarmEmail: alarmEmailFrom(get('alarmEmail')),
     limits: {
       maxBytes: positiveInt('maxImageBytes', get('maxImageBytes'), defaultImageLimits.maxBytes),
       maxPixels: positiveInt('maxImagePixels', get('maxImagePixels'), defaultImageLimits.maxPixels),
     },
-    thumbnailWidths,
-    consumers,
+    thumbnailWidths: thumbnailWidthsFrom(get('thumbnailWidths')),
+    consumers: consumersFrom(get('consumers')),
     api: apiSettingsFromContext(get('api')),
     apiAuth: apiAuthFromContext((key) => get(key as (typeof settingsContextKeys)[number])),
   };

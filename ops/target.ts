@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ConsumerName, consumerNames } from '../lambdas/shared/constants';
+import { type ConsumerName, consumerNames, consumerOutputs, stackOutputs } from '../lambdas/shared/constants';
 import { createLocalClients, endpointAccountId } from '../local/emulator/clients';
 import { readTopology } from '../local/emulator/template';
 import { OpsError } from './errors';
@@ -37,8 +37,6 @@ export interface Target {
 
 export const defaultStackName = 'ImageFanout-dev';
 
-const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
-
 interface TargetClients {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
@@ -65,13 +63,13 @@ export const targetFromOutputs = (
   };
   const consumers = Object.fromEntries(
     consumerNames.map((consumer) => {
-      const id = pascal(consumer);
-      const functionName = outputs[`${id}FunctionName`];
+      const names = consumerOutputs(consumer);
+      const functionName = outputs[names.functionName];
       return [
         consumer,
         {
-          queueUrl: output(`${id}QueueUrl`),
-          deadLetterQueueUrl: output(`${id}DeadLetterQueueUrl`),
+          queueUrl: output(names.queueUrl),
+          deadLetterQueueUrl: output(names.deadLetterQueueUrl),
           ...(functionName ? { functionName } : {}),
         },
       ];
@@ -79,11 +77,11 @@ export const targetFromOutputs = (
   ) as Record<ConsumerName, ConsumerResources>;
   return {
     ...where,
-    uploadsBucket: output('UploadsBucketName'),
-    uploadsPrefix: outputs.UploadsPrefix ?? '',
-    ...(outputs.ApiUrl ? { apiUrl: outputs.ApiUrl } : {}),
-    derivedBucket: output('DerivedBucketName'),
-    tableName: output('ImagesTableName'),
+    uploadsBucket: output(stackOutputs.uploadsBucketName),
+    uploadsPrefix: outputs[stackOutputs.uploadsPrefix] ?? '',
+    ...(outputs[stackOutputs.apiUrl] ? { apiUrl: outputs[stackOutputs.apiUrl] } : {}),
+    derivedBucket: output(stackOutputs.derivedBucketName),
+    tableName: output(stackOutputs.imagesTableName),
     consumers,
     sqs: clients.sqs,
     s3: clients.s3,
@@ -131,8 +129,13 @@ export const endpointTarget = async (options: EndpointTargetOptions): Promise<Ta
   const clients = createLocalClients(options.endpoint, options.region);
   try {
     const outputs: Record<string, string> = { ...topology.outputs };
-    for (const [name, value] of Object.entries(outputs)) {
-      if (!name.endsWith('QueueUrl')) continue;
+    const queueOutputs = consumerNames.flatMap((consumer) => {
+      const names = consumerOutputs(consumer);
+      return [names.queueUrl, names.deadLetterQueueUrl];
+    });
+    for (const name of queueOutputs) {
+      const value = outputs[name];
+      if (value === undefined) continue;
       const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName(value) }));
       if (QueueUrl) outputs[name] = QueueUrl;
     }

@@ -14,9 +14,11 @@ declare module 'vitest' {
 /** Synthesizes the app once for every test file (reused while its sources are unchanged). */
 export default async function setup(project: TestProject) {
   const projectDir = fileURLToPath(new URL('..', import.meta.url));
-  // One after the other: each synth bundles four functions, and there are two cores.
-  const pipeline = await ensureLocalAssembly({ projectDir });
-  const soak = await ensureSoakAssembly(projectDir);
+  // Side by side: much of a synth is npm installing sharp into each bundle, which waits on the disk.
+  const [pipeline, soak] = await Promise.all([
+    ensureLocalAssembly({ projectDir }),
+    ensureSoakAssembly(projectDir),
+  ]);
   project.provide('pipelineAssembly', pipeline.dir);
   project.provide('soakAssembly', soak.dir);
 }

@@ -1,3 +1,4 @@
+import { consumerEnv } from '../shared/constants';
 import type { ImageFormat } from '../shared/image';
 
 export const moderationProviders = ['offline', 'rekognition'] as const;
@@ -50,9 +51,11 @@ export const verdictOf = (labels: readonly ModerationLabel[], thresholds: Modera
 };
 
 export const moderationProviderFromEnv = (env: NodeJS.ProcessEnv = process.env): ModerationProviderName => {
-  const value = env.MODERATION_PROVIDER ?? 'offline';
+  const value = env[consumerEnv.moderationProvider] ?? 'offline';
   if (!(moderationProviders as readonly string[]).includes(value)) {
-    throw new Error(`MODERATION_PROVIDER must be one of ${moderationProviders.join(', ')}, got "${value}"`);
+    throw new Error(
+      `${consumerEnv.moderationProvider} must be one of ${moderationProviders.join(', ')}, got "${value}"`,
+    );
   }
   return value as ModerationProviderName;
 };

@@ -3,9 +3,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type BatchRuntimeOptions, processBatch, type Stage } from './batch';
 import type { AwsClients } from './clients';
-import type { ConsumerName } from './constants';
+import { type ConsumerName, consumerEnv } from './constants';
 import { intEnv, requireEnv } from './env';
-import { anyFaults, type FaultSettings, faultsVariable, parseFaults, withFaults } from './faults';
+import { type FaultInjector, faultInjectorFromEnv } from './faults';
 import { createLogger, createMetrics, publishBatchMetrics } from './observability';
 import { ImageTable } from './store';
 
@@ -14,9 +14,16 @@ export interface ConsumerRuntime {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly options: BatchRuntimeOptions;
-  /** Injected faults (soak and crash tests); none unless IMAGE_FANOUT_FAULTS says so. */
-  readonly faults?: FaultSettings;
+  /** Injected faults (soak and crash tests): local bundles only, and only when IMAGE_FANOUT_FAULTS names some. */
+  readonly injectFaults?: FaultInjector;
 }
+
+/**
+ * Replaced by the bundler (esbuild `define`, lib/image-consumer.ts): true in the local stage's
+ * bundles, false in every other, where the fault injector becomes dead code the bundler drops.
+ * Unbundled code (the unit tests) has no such constant and runs without faults.
+ */
+declare const IMAGE_FANOUT_FAULT_INJECTION: boolean | undefined;
 
 /** DLQ retention (14 days): a redriven message can be that old, and must still find the tombstone. */
 const defaultTombstoneTtlSeconds = 14 * 24 * 3600;
@@ -27,15 +34,18 @@ export const consumerRuntimeFromEnv = (
   clients: AwsClients,
   env: NodeJS.ProcessEnv = process.env,
 ): ConsumerRuntime => ({
-  table: new ImageTable(clients.dynamo, requireEnv('TABLE_NAME', env)),
+  table: new ImageTable(clients.dynamo, requireEnv(consumerEnv.tableName, env)),
   logger: createLogger(consumer),
   metrics: createMetrics(consumer),
   options: {
-    recordConcurrency: intEnv('RECORD_CONCURRENCY', 4, env, { max: 256 }),
-    flushReserveMs: intEnv('FLUSH_RESERVE_MS', 3_000, env, { min: 0 }),
+    recordConcurrency: intEnv(consumerEnv.recordConcurrency, 4, env, { max: 256 }),
+    flushReserveMs: intEnv(consumerEnv.flushReserveMs, 3_000, env, { min: 0 }),
     tombstoneTtlSeconds: intEnv('TOMBSTONE_TTL_SECONDS', defaultTombstoneTtlSeconds, env),
   },
-  faults: parseFaults(env[faultsVariable]),
+  // The test of the constant is written out here, so that the bundler can see the branch is dead.
+  ...(typeof IMAGE_FANOUT_FAULT_INJECTION !== 'undefined' && IMAGE_FANOUT_FAULT_INJECTION
+    ? { injectFaults: faultInjectorFromEnv(env) }
+    : {}),
 });
 
 /** An SQS-triggered Lambda handler that reports partial batch failures. */
@@ -44,10 +54,9 @@ export const createConsumerHandler =
   async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis' | 'awsRequestId'>) => {
     runtime.logger.appendKeys({ requestId: context?.awsRequestId });
     const remainingTimeMs = context ? () => context.getRemainingTimeInMillis() : undefined;
-    const faults = runtime.faults;
     const { response, summary } = await processBatch(
       event.Records,
-      faults && anyFaults(faults) ? withFaults(stage, faults, remainingTimeMs ?? (() => 60_000)) : stage,
+      runtime.injectFaults?.(stage, remainingTimeMs ?? (() => 60_000)) ?? stage,
       { table: runtime.table, logger: runtime.logger },
       runtime.options,
       { remainingTimeMs },

@@ -6,7 +6,8 @@ import type { StageRecord } from './store';
 /**
  * Faults to inject, each a probability per record attempt (or per request, for throttling). Off
  * unless configured: `npm start -- --faults transient=0.05,slow=0.01` or the IMAGE_FANOUT_FAULTS
- * variable, never by editing code. Used by the soak and crash tests.
+ * variable, never by editing code. Used by the soak and crash tests. Only the local stage's bundles
+ * hold the function side of it (lambdas/shared/consumer.ts); deployed ones are built without.
  */
 export interface FaultSettings {
   /** A record fails with a retryable error before any work. */
@@ -56,6 +57,20 @@ export const parseFaults = (text: string | undefined): FaultSettings => {
 };
 
 export const anyFaults = (faults: FaultSettings) => faultKinds.some((kind) => faults[kind] > 0);
+
+/** Puts faults in front of a stage's work; `remainingTimeMs` is the invocation's. */
+export type FaultInjector = <Data extends object>(
+  stage: Stage<Data>,
+  remainingTimeMs: () => number,
+) => Stage<Data>;
+
+/** The injector for the faults the variable names, or none when it names none. */
+export const faultInjectorFromEnv = (env: NodeJS.ProcessEnv): FaultInjector | undefined => {
+  const faults = parseFaults(env[faultsVariable]);
+  return anyFaults(faults)
+    ? (stage, remainingTimeMs) => withFaults(stage, faults, remainingTimeMs)
+    : undefined;
+};
 
 /**
  * The stage with faults injected before its work. `remainingTimeMs` is the invocation's, so a slow

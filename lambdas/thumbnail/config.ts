@@ -1,3 +1,4 @@
+import { consumerEnv } from '../shared/constants';
 import { intEnv, listEnv } from '../shared/env';
 import {
   defaultThumbnailSettings,
@@ -7,10 +8,12 @@ import {
 } from './render';
 
 export const thumbnailSettingsFromEnv = (env: NodeJS.ProcessEnv = process.env): ThumbnailSettings => {
-  const widths = listEnv('THUMBNAIL_WIDTHS', defaultThumbnailSettings.widths.map(String), env).map(Number);
+  const widths = listEnv(consumerEnv.thumbnailWidths, defaultThumbnailSettings.widths.map(String), env).map(
+    Number,
+  );
   if (widths.length === 0 || widths.some((width) => !Number.isInteger(width) || width < 1 || width > 8192)) {
     throw new Error(
-      `THUMBNAIL_WIDTHS must be comma-separated integers in [1, 8192], got "${env.THUMBNAIL_WIDTHS}"`,
+      `${consumerEnv.thumbnailWidths} must be comma-separated integers in [1, 8192], got "${env[consumerEnv.thumbnailWidths]}"`,
     );
   }
   const formats = listEnv('THUMBNAIL_FORMATS', defaultThumbnailSettings.formats, env);

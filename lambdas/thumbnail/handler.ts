@@ -1,4 +1,5 @@
 import { createAwsClients } from '../shared/clients';
+import { consumerEnv } from '../shared/constants';
 import { consumerRuntimeFromEnv, createConsumerHandler } from '../shared/consumer';
 import { requireEnv } from '../shared/env';
 import { imageLimitsFromEnv } from '../shared/image';
@@ -10,7 +11,7 @@ const clients = createAwsClients();
 export const handler = createConsumerHandler(
   createThumbnailStage({
     s3: clients.s3,
-    derivedBucket: requireEnv('DERIVED_BUCKET'),
+    derivedBucket: requireEnv(consumerEnv.derivedBucket),
     limits: imageLimitsFromEnv(),
     settings: thumbnailSettingsFromEnv(),
   }),

@@ -1,4 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
+import { defaultThumbnailWidths } from '../shared/constants';
 import { asImageError, decodeOptions, type ImageLimits, inspectImage, orientedSize } from '../shared/image';
 
 export const thumbnailFormats = ['jpeg', 'webp'] as const;
@@ -30,7 +31,7 @@ export const fittedSize = (source: { width: number; height: number }, target: nu
 };
 
 export const defaultThumbnailSettings: ThumbnailSettings = {
-  widths: [128, 512, 1024],
+  widths: defaultThumbnailWidths,
   formats: thumbnailFormats,
   quality: 80,
 };

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import { indexEntryPrefix } from '../../lambdas/indexing/entries';
-import { consumerNames } from '../../lambdas/shared/constants';
+import { consumerNames, stackOutputs } from '../../lambdas/shared/constants';
 import { imageIdOf, parseMessage } from '../../lambdas/shared/events';
 import { ImageTable, stageSortKey } from '../../lambdas/shared/store';
 import { deadLetterTargetOf, peekQueue } from '../emulator';
@@ -108,11 +108,11 @@ export const accountFor = async (
   uploads: readonly ExpectedUpload[],
 ): Promise<Accounting> => {
   const { outputs } = pipeline.topology;
-  const bucket = outputs.UploadsBucketName as string;
-  const derived = outputs.DerivedBucketName as string;
+  const bucket = outputs[stackOutputs.uploadsBucketName] as string;
+  const derived = outputs[stackOutputs.derivedBucketName] as string;
   const table = new ImageTable(
     DynamoDBDocumentClient.from(pipeline.clients.dynamo),
-    outputs.ImagesTableName as string,
+    outputs[stackOutputs.imagesTableName] as string,
   );
   const deadLetters = await deadLetterKeys(pipeline);
   const inDlq = new Set(Object.values(deadLetters).flat());

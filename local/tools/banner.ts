@@ -1,3 +1,4 @@
+import { stackOutputs } from '../../lambdas/shared/constants';
 import type { LocalPipeline } from '../emulator';
 
 /** The user `npm start` issues a development token for. */
@@ -23,12 +24,12 @@ export const apiLines = async (pipeline: LocalPipeline): Promise<string> => {
 /** This app's lines where its outputs are there; another app gets what its template has. */
 const stackLines = ({ topology }: LocalPipeline) => {
   const { outputs } = topology;
-  const bucket = outputs.UploadsBucketName ?? topology.buckets[0]?.name ?? '(none)';
-  const prefix = outputs.UploadsPrefix ?? '';
-  return outputs.UploadsBucketName !== undefined
+  const bucket = outputs[stackOutputs.uploadsBucketName] ?? topology.buckets[0]?.name ?? '(none)';
+  const prefix = outputs[stackOutputs.uploadsPrefix] ?? '';
+  return outputs[stackOutputs.uploadsBucketName] !== undefined
     ? {
         lines: `  upload to    s3://${bucket}/${prefix}<owner>/<file>
-  derived      s3://${outputs.DerivedBucketName ?? '?'}/thumbnails/   table ${outputs.ImagesTableName ?? '?'}`,
+  derived      s3://${outputs[stackOutputs.derivedBucketName] ?? '?'}/thumbnails/   table ${outputs[stackOutputs.imagesTableName] ?? '?'}`,
         tryIt: `aws s3 cp photo.jpg "s3://${bucket}/${prefix}me/photo.jpg"`,
       }
     : {

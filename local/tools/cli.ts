@@ -130,6 +130,7 @@ const pipeline = await startLocalPipeline({
 
 const outputs = pipeline.topology.outputs;
 const { startupBanner } = await import('./banner');
+const { stackOutputs } = await import('../../lambdas/shared/constants');
 console.log(
   await startupBanner(pipeline, {
     readyInMs: Date.now() - started,
@@ -174,7 +175,7 @@ if (args.demo) {
   console.log('Demo: uploading sample images...');
   const result = await runDemo(pipeline);
   drawn = 0;
-  console.log(`\n${formatDemo(result, outputs.DerivedBucketName ?? '?')}\n`);
+  console.log(`\n${formatDemo(result, outputs[stackOutputs.derivedBucketName] ?? '?')}\n`);
   if (args.exit)
     await shutdown(result.surprises.length === 0 && result.images.every((i) => i.settled) ? 0 : 1);
 } else if (args.exit) {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { consumerNames } from '../../lambdas/shared/constants';
+import { consumerNames, stackOutputs } from '../../lambdas/shared/constants';
 import {
   animatedGif,
   jpegWithExif,
@@ -65,9 +65,9 @@ export const runDemo = async (
   pipeline: LocalPipeline,
   { owner = 'demo', timeoutMs = 120_000 }: { owner?: string; timeoutMs?: number } = {},
 ): Promise<DemoResult> => {
-  const bucket = outputOf(pipeline, 'UploadsBucketName');
-  const prefix = outputOf(pipeline, 'UploadsPrefix');
-  const tableName = outputOf(pipeline, 'ImagesTableName');
+  const bucket = outputOf(pipeline, stackOutputs.uploadsBucketName);
+  const prefix = outputOf(pipeline, stackOutputs.uploadsPrefix);
+  const tableName = outputOf(pipeline, stackOutputs.imagesTableName);
   const doc = DynamoDBDocumentClient.from(pipeline.clients.dynamo);
   const bodies = await Promise.all(demoSamples.map((sample) => sample.body()));
   const started = Date.now();

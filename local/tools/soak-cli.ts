@@ -41,6 +41,7 @@ const {
   parseFaults,
   runSoak,
 } = await import('./index');
+const { stackOutputs } = await import('../../lambdas/shared/constants');
 
 const projectDir = resolve(import.meta.dirname, '..', '..');
 const count = Number(args.images);
@@ -63,7 +64,10 @@ console.log(
 );
 const result = await runSoak(
   pipeline,
-  { bucket: outputs.UploadsBucketName as string, prefix: outputs.UploadsPrefix as string },
+  {
+    bucket: outputs[stackOutputs.uploadsBucketName] as string,
+    prefix: outputs[stackOutputs.uploadsPrefix] as string,
+  },
   {
     count,
     hostileShare: Number(args.hostile),

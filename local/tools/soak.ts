@@ -23,22 +23,30 @@ import { accountForStorm, runStorm, type StormAccount, type StormOptions } from 
 import { ensureLocalAssembly } from './synth';
 
 /**
- * The soak and crash runs use the same stack with short function timeouts (so visibility timeouts
- * of 6x + window stay under a minute): a message left by a crash or a timeout is back in seconds,
- * not the 6 minutes of the production settings.
+ * The soak and crash runs use the same stack with short function and visibility timeouts: a message
+ * left by a crash or a timeout is back in seconds, not the 6 minutes of the production settings.
+ * 15 s outlasts a cold start of a few seconds, the 8 s timeout and the batching window, so a message
+ * is not delivered again while it is still being worked on.
  */
 export const soakTimeoutSeconds = 8;
+export const soakVisibilityTimeoutSeconds = 15;
 
-export const soakContext = (): Record<string, string> => ({
-  consumers: JSON.stringify({
-    thumbnail: { timeoutSeconds: soakTimeoutSeconds },
-    moderation: { timeoutSeconds: soakTimeoutSeconds },
-    metadata: { timeoutSeconds: soakTimeoutSeconds },
-    indexing: { timeoutSeconds: soakTimeoutSeconds },
-  }),
-  // The API's limits scaled to a test's few dozen uploads: a backlog of 60, a 1 s drain, read every second.
-  api: JSON.stringify({ uploadUrlSeconds: 5, maxBacklog: 60, drainSeconds: 1, backlogReadSeconds: 1 }),
-});
+export const soakContext = (): Record<string, string> => {
+  const consumer = {
+    timeoutSeconds: soakTimeoutSeconds,
+    visibilityTimeoutSeconds: soakVisibilityTimeoutSeconds,
+  };
+  return {
+    consumers: JSON.stringify({
+      thumbnail: consumer,
+      moderation: consumer,
+      metadata: consumer,
+      indexing: consumer,
+    }),
+    // The API's limits scaled to a test's few dozen uploads: a backlog of 60, a 1 s drain, read every second.
+    api: JSON.stringify({ uploadUrlSeconds: 5, maxBacklog: 60, drainSeconds: 1, backlogReadSeconds: 1 }),
+  };
+};
 
 export const ensureSoakAssembly = (projectDir: string, onOutput?: (line: string) => void) =>
   ensureLocalAssembly({

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { indexEntryPrefix } from '../../lambdas/indexing/entries';
-import { consumerNames, thumbnailPrefix } from '../../lambdas/shared/constants';
+import { consumerNames, stackOutputs, thumbnailPrefix } from '../../lambdas/shared/constants';
 import { imageIdOf, normalizeSequencer } from '../../lambdas/shared/events';
 import { ImageTable, type StageRecord, stageSortKey } from '../../lambdas/shared/store';
 import { photoJpeg } from '../../samples/images';
@@ -176,9 +176,9 @@ export const accountForStorm = async (
   const { outputs } = pipeline.topology;
   const table = new ImageTable(
     DynamoDBDocumentClient.from(pipeline.clients.dynamo),
-    outputs.ImagesTableName as string,
+    outputs[stackOutputs.imagesTableName] as string,
   );
-  const derived = outputs.DerivedBucketName as string;
+  const derived = outputs[stackOutputs.derivedBucketName] as string;
   return Promise.all(
     storm.keys.map(async (key) => {
       const imageId = imageIdOf(bucket, key);

@@ -77,7 +77,9 @@ const runCdkSynth = (
 ) =>
   new Promise<void>((done, fail) => {
     const cli = join(projectDir, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-    const args = [cli, 'synth', '--quiet', '--no-notices', '--output', outDir];
+    // --no-validation: CDK's built-in template validation costs seconds per synth; a local run
+    // reads the template itself, and `cdk synth` before a deploy still validates.
+    const args = [cli, 'synth', '--quiet', '--no-notices', '--no-validation', '--output', outDir];
     for (const [key, value] of Object.entries(context)) args.push('--context', `${key}=${value}`);
     const child = spawn(process.execPath, args, {
       cwd: projectDir,

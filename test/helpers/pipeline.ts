@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { type LocalPipeline, type LocalPipelineOptions, startLocalPipeline } from '../../local/emulator';
+import { type PipelineNames, pipelineNames } from './outputs';
 
 type Options = LocalPipelineOptions | Promise<LocalPipelineOptions>;
 
@@ -59,19 +60,13 @@ export const useFixturePipeline = (
 export interface ImagePipeline {
   readonly pipeline: LocalPipeline;
   readonly doc: DynamoDBDocumentClient;
-  readonly names: { uploads: string; prefix: string; derived: string; table: string };
+  readonly names: PipelineNames;
 }
 
 export const imagePipelineOf = (pipeline: LocalPipeline): ImagePipeline => {
-  const { outputs } = pipeline.topology;
   return {
     pipeline,
     doc: DynamoDBDocumentClient.from(pipeline.clients.dynamo),
-    names: {
-      uploads: outputs.UploadsBucketName as string,
-      prefix: outputs.UploadsPrefix as string,
-      derived: outputs.DerivedBucketName as string,
-      table: outputs.ImagesTableName as string,
-    },
+    names: pipelineNames(pipeline.topology.outputs),
   };
 };

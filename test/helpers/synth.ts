@@ -23,3 +23,19 @@ export const synthesize = (context: Record<string, unknown> = {}) => {
   const assembly = app.synth();
   return { app, stack, assembly, template: Template.fromStack(stack) };
 };
+
+/**
+ * The app with its functions bundled, into `outdir`, with the asset paths the CDK CLI records.
+ * CDK's built-in template validation is left to the infra tests' own synths: it costs seconds here.
+ */
+export const synthesizeBundled = (context: Record<string, unknown>, outdir: string) => {
+  const app = new App({
+    outdir,
+    context: { ...featureFlags, 'aws:cdk:enable-asset-metadata': true, ...context },
+    builtinCloudFormationValidation: false,
+  });
+  const settings = settingsFromContext(app.node);
+  const stack = new ImageFanoutStack(app, `ImageFanout-${settings.stage}`, { settings });
+  applyNagChecks(app, stack);
+  return app.synth();
+};

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { apiMetrics, apiRoutes, backlogQueueVariable } from '../../lambdas/api/constants';
-import { consumerNames, uploadsPrefix } from '../../lambdas/shared/constants';
+import { consumerNames, metricsNamespace, stackOutputs, uploadsPrefix } from '../../lambdas/shared/constants';
 import { apiDefaults } from '../../lib/api-settings';
 import { synthesize } from '../helpers/synth';
 
@@ -81,7 +81,7 @@ describe('the HTTP API', () => {
     withIssuer.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['web-app', 'cli'] },
     });
-    withIssuer.hasOutput('JwtIssuer', { Value: 'https://login.example.com/' });
+    withIssuer.hasOutput(stackOutputs.jwtIssuer, { Value: 'https://login.example.com/' });
   });
 
   it('throttles the $default stage and writes access logs', () => {
@@ -153,7 +153,7 @@ describe('the API function', () => {
     );
     expect(alarms).toHaveLength(1);
     expect(alarms[0]?.[1].Properties).toMatchObject({
-      Namespace: 'ImageFanout',
+      Namespace: metricsNamespace,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Dimensions: [{ Name: 'service', Value: 'image-fanout-api' }],

@@ -25,6 +25,18 @@ describe('settings from CDK context', () => {
     });
   });
 
+  it('takes a visibility timeout per consumer (test stacks), and 6x the timeout plus the window without one', () => {
+    const { template } = synthesize({
+      consumers: '{"metadata":{"timeoutSeconds":8,"visibilityTimeoutSeconds":9}}',
+    });
+    const timeouts = Object.values(template.findResources('AWS::SQS::Queue'))
+      .map((queue) => queue.Properties?.VisibilityTimeout as number | undefined)
+      .filter((timeout) => timeout !== undefined)
+      .sort((a, b) => a - b);
+    // metadata 9 as set; indexing 6 x 30 + 1; moderation and thumbnail 6 x 60.
+    expect(timeouts).toEqual([9, 181, 360, 360]);
+  });
+
   it('names the stack after the stage, so that two stages live side by side', () => {
     expect(synthesize({ stage: 'perf' }).stack.stackName).toBe('ImageFanout-perf');
   });
@@ -46,6 +58,12 @@ describe('settings from CDK context', () => {
       /dlqRetentionDays 4 must be longer than retentionDays 4/,
     ],
     [{ consumers: '{"thumbnail":{"maxConcurrency":1}}' }, /maxConcurrency 1 must be 2-1000/],
+    [
+      // Lambda refuses a trigger whose queue hides a message for less than the function timeout.
+      { consumers: '{"indexing":{"timeoutSeconds":8,"visibilityTimeoutSeconds":8}}' },
+      /visibilityTimeoutSeconds 8 must be 9-43200/,
+    ],
+    [{ consumers: '{"thumbnail":{"batchSize":2.5}}' }, /expected whole-number settings among .*batchSize/],
     [
       { consumers: '{"thumbnails":{"batchSize":5}}' },
       /consumer names among thumbnail, moderation, metadata, indexing/,

@@ -11,6 +11,7 @@ import { consumerNames } from '../../lambdas/shared/constants';
 import type { LocalPipeline } from '../../local/emulator';
 import { photoJpeg, pngWithAlpha } from '../../samples/images';
 import { createApiClient, postForm, type UploadGrant } from '../helpers/api';
+import { type PipelineNames, pipelineNames } from '../helpers/outputs';
 import { useLocalPipeline } from '../helpers/pipeline';
 import { waitFor } from '../helpers/wait';
 
@@ -18,7 +19,7 @@ let pipeline: LocalPipeline;
 let api: ReturnType<typeof createApiClient>;
 let alice: string;
 let bob: string;
-let names: { uploads: string; derived: string };
+let names: PipelineNames;
 
 useLocalPipeline(
   () => ({ cloudAssemblyDir: inject('soakAssembly'), port: 0 }),
@@ -29,8 +30,7 @@ useLocalPipeline(
     api = createApiClient(first.url);
     alice = await pipeline.issueToken({ sub: 'alice' });
     bob = await pipeline.issueToken({ sub: 'bob' });
-    const { outputs } = pipeline.topology;
-    names = { uploads: outputs.UploadsBucketName as string, derived: outputs.DerivedBucketName as string };
+    names = pipelineNames(pipeline.topology.outputs);
   },
 );
 

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { accountFor, attachPipeline, formatAccounting, type PipelineView, runSoak } from '../../local/tools';
+import { pipelineNames } from '../helpers/outputs';
 import { waitFor } from '../helpers/wait';
 
 const projectDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -73,11 +74,11 @@ it('loses nothing when the consumer process is killed mid-run and started again'
     timeoutMs: 60_000,
     what: 'the consumer process to start',
   });
-  const { outputs } = view.topology;
+  const names = pipelineNames(view.topology.outputs);
   let unfinishedAtKill = -1;
   const result = await runSoak(
     view,
-    { bucket: outputs.UploadsBucketName as string, prefix: outputs.UploadsPrefix as string },
+    { bucket: names.uploads, prefix: names.prefix },
     {
       count: 40,
       hostileShare: 0.1,

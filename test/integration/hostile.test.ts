@@ -13,7 +13,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { consumerNames } from '../../lambdas/shared/constants';
+import { consumerNames, consumerOutputs } from '../../lambdas/shared/constants';
 import { encodeS3Key } from '../../lambdas/shared/events';
 import { unreadableMessageKey } from '../../lambdas/shared/store';
 import type { ConsumerStatus, LocalPipeline } from '../../local/emulator';
@@ -32,13 +32,14 @@ import {
   pngPixelBomb,
   truncatedJpeg,
 } from '../../samples/images';
+import type { PipelineNames } from '../helpers/outputs';
 import { imagePipelineOf, useLocalPipeline } from '../helpers/pipeline';
 import { pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
 let pipeline: LocalPipeline;
 let doc: DynamoDBDocumentClient;
-let names: { uploads: string; prefix: string; derived: string; table: string };
+let names: PipelineNames;
 let before: ConsumerStatus[];
 /** Every input must be settled this soon after it is sent (the runtime is not under faults here). */
 const bound = 90_000;
@@ -247,7 +248,9 @@ describe.concurrent('keys and timing', () => {
 describe.concurrent('messages that are not S3 events', () => {
   // The queue URL the endpoint gave, found by the stack output's.
   const queueUrl = () => {
-    const queue = pipeline.topology.queues.find((q) => q.url === pipeline.topology.outputs.MetadataQueueUrl);
+    const queue = pipeline.topology.queues.find(
+      (q) => q.url === pipeline.topology.outputs[consumerOutputs('metadata').queueUrl],
+    );
     return pipeline.queueUrls.get(queue?.arn ?? '') as string;
   };
   const send = async (body: string) =>
@@ -297,7 +300,7 @@ describe.concurrent('messages that are not S3 events', () => {
     const envelope = {
       Type: 'Notification',
       MessageId: 'local-envelope',
-      TopicArn: pipeline.topology.outputs.ImageEventsTopicArn,
+      TopicArn: names.topicArn,
       Subject: 'Amazon S3 Notification',
       Message: JSON.stringify(s3Event),
       Timestamp: new Date().toISOString(),

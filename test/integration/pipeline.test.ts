@@ -27,6 +27,7 @@ import {
   truncatedJpeg,
   webpImage,
 } from '../../samples/images';
+import type { PipelineNames } from '../helpers/outputs';
 import { imagePipelineOf, useLocalPipeline } from '../helpers/pipeline';
 import { runId } from '../helpers/run-id';
 import { pipelineTarget } from '../helpers/target';
@@ -37,7 +38,7 @@ const owner = (name: string) => `${name}-${run}`;
 
 let pipeline: LocalPipeline;
 let doc: DynamoDBDocumentClient;
-let names: { uploads: string; prefix: string; derived: string; table: string };
+let names: PipelineNames;
 const { runtimeErrors } = useLocalPipeline(
   () => ({ cloudAssemblyDir: inject('pipelineAssembly'), ...pipelineTarget() }),
   (started) => {

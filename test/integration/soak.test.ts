@@ -5,6 +5,7 @@
 import { expect, inject, it } from 'vitest';
 import type { LocalPipeline } from '../../local/emulator';
 import { faultOptions, formatAccounting, formatStorm, parseFaults, runSoak } from '../../local/tools';
+import { pipelineNames } from '../helpers/outputs';
 import { useLocalPipeline } from '../helpers/pipeline';
 
 let pipeline: LocalPipeline;
@@ -21,12 +22,12 @@ const { runtimeErrors } = useLocalPipeline(
 );
 
 it('accounts for every image under transient errors, slow and hanging records, throttling and duplicates', async () => {
-  const { outputs } = pipeline.topology;
+  const names = pipelineNames(pipeline.topology.outputs);
   // Settling is luck: a record caught in a slow, hanging or failing attempt comes back after the
-  // visibility timeout (48 s here), up to five times; runs took 105 s and 200 s on 2 cores.
+  // visibility timeout (15 s here), up to five times; a run took 70 s on 2 cores.
   const result = await runSoak(
     pipeline,
-    { bucket: outputs.UploadsBucketName as string, prefix: outputs.UploadsPrefix as string },
+    { bucket: names.uploads, prefix: names.prefix },
     {
       count: 40,
       hostileShare: 0.1,

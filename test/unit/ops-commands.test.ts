@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { consumerNames } from '../../lambdas/shared/constants';
+import { consumerNames, consumerOutputs, stackOutputs } from '../../lambdas/shared/constants';
 import { runCommand, UsageError, usage } from '../../ops/commands';
 import { OpsError } from '../../ops/errors';
 import { targetFromOutputs } from '../../ops/target';
@@ -72,16 +72,15 @@ describe('stack outputs to a target', () => {
       },
     };
   };
-  const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
   const outputs: Record<string, string> = {
-    UploadsBucketName: 'uploads-bucket',
-    UploadsPrefix: 'uploads/',
-    DerivedBucketName: 'derived-bucket',
-    ImagesTableName: 'images',
+    [stackOutputs.uploadsBucketName]: 'uploads-bucket',
+    [stackOutputs.uploadsPrefix]: 'uploads/',
+    [stackOutputs.derivedBucketName]: 'derived-bucket',
+    [stackOutputs.imagesTableName]: 'images',
     ...Object.fromEntries(
       consumerNames.flatMap((name) => [
-        [`${pascal(name)}QueueUrl`, `https://sqs/${name}`],
-        [`${pascal(name)}DeadLetterQueueUrl`, `https://sqs/${name}-dlq`],
+        [consumerOutputs(name).queueUrl, `https://sqs/${name}`],
+        [consumerOutputs(name).deadLetterQueueUrl, `https://sqs/${name}-dlq`],
       ]),
     ),
   };
@@ -105,7 +104,7 @@ describe('stack outputs to a target', () => {
   });
 
   it('names the output a stack lacks', () => {
-    const { IndexingDeadLetterQueueUrl: _, ...partial } = outputs;
+    const { [consumerOutputs('indexing').deadLetterQueueUrl]: _, ...partial } = outputs;
     expect(() => targetFromOutputs(partial, clients(), { stackName: 'Other', description: 'test' })).toThrow(
       /Stack Other has no output IndexingDeadLetterQueueUrl/,
     );

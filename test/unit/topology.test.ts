@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumerNames } from '../../lambdas/shared/constants';
+import { consumerNames, stackOutputs } from '../../lambdas/shared/constants';
 import type { Topology } from '../../local/emulator';
 import { readTopology } from '../../local/emulator';
 import { synthesize } from '../helpers/synth';
@@ -47,8 +47,8 @@ describe('readTopology on the image pipeline', () => {
     expect(uploads.name).toBe(
       `${synthesized.stack.stackName}-${uploads.logicalId}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
     );
-    expect(topology.outputs.UploadsBucketName).toBe(uploads.name);
-    expect(topology.outputs.UploadsPrefix).toBe('uploads/');
+    expect(topology.outputs[stackOutputs.uploadsBucketName]).toBe(uploads.name);
+    expect(topology.outputs[stackOutputs.uploadsPrefix]).toBe('uploads/');
     // The uploads bucket is versioned (so deletes make delete markers); the others are not.
     expect(topology.buckets.filter((bucket) => bucket.versioned).map((bucket) => bucket.logicalId)).toEqual([
       uploads.logicalId,
@@ -134,7 +134,7 @@ describe('readTopology on the image pipeline', () => {
     expect(table.keySchema.map((key) => key.KeyType)).toEqual(['HASH', 'RANGE']);
     expect(table.globalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['byTerm']);
     expect(table.timeToLiveAttribute).toBe('expiresAt');
-    expect(topology.outputs.ImagesTableName).toBe(table.name);
+    expect(topology.outputs[stackOutputs.imagesTableName]).toBe(table.name);
   });
 
   it('reads the four consumer functions with their resolved environment', () => {
@@ -184,7 +184,7 @@ describe('readTopology on the image pipeline', () => {
       /^https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/eu-west-1_[0-9a-f]{9}$/,
     );
     expect(authorizer?.audience).toEqual([expect.stringMatching(/^[0-9a-f]{26}$/)]);
-    expect(topology.outputs.JwtIssuer).toBe(authorizer?.issuer);
+    expect(topology.outputs[stackOutputs.jwtIssuer]).toBe(authorizer?.issuer);
     for (const route of api?.routes ?? []) {
       expect(route.authorization).toEqual({ type: 'JWT', authorizer: authorizer?.logicalId, scopes: [] });
       const integration = api?.integrations.find((candidate) => candidate.logicalId === route.integration);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { load, type NSFWJS } from 'nsfwjs/core';
 import { MobileNetV2Model } from 'nsfwjs/models/mobilenet_v2';
 import sharp from 'sharp';
+import { consumerEnv } from '../../shared/constants';
 import { asImageError, decodeOptions } from '../../shared/image/decode';
 import { defaultImageLimits, type ImageLimits } from '../../shared/image/limits';
 import {
@@ -15,7 +16,7 @@ import {
 } from '../types';
 
 export const offlineModel = 'nsfwjs-mobilenet_v2';
-export const wasmPathVariable = 'MODERATION_WASM_PATH';
+export const wasmPathVariable = consumerEnv.moderationWasmPath;
 
 /** MobileNetV2's input edge; nsfwjs itself stretches any image to this square without cropping. */
 const inputSize = 224;

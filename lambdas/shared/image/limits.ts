@@ -1,3 +1,4 @@
+import { consumerEnv } from '../constants';
 import { intEnv } from '../env';
 
 /** Guards on input, the same for every consumer; README "Limits" explains what happens past them. */
@@ -14,6 +15,6 @@ export const defaultImageLimits: ImageLimits = {
 };
 
 export const imageLimitsFromEnv = (env: NodeJS.ProcessEnv = process.env): ImageLimits => ({
-  maxBytes: intEnv('MAX_IMAGE_BYTES', defaultImageLimits.maxBytes, env),
-  maxPixels: intEnv('MAX_IMAGE_PIXELS', defaultImageLimits.maxPixels, env),
+  maxBytes: intEnv(consumerEnv.maxImageBytes, defaultImageLimits.maxBytes, env),
+  maxPixels: intEnv(consumerEnv.maxImagePixels, defaultImageLimits.maxPixels, env),
 });

@@ -67,7 +67,14 @@ const answerTransaction = async (
   }
 };
 
-export const startDynamoGateway = async (options: { readonly path?: string }): Promise<DynamoGateway> => {
+export interface DynamoGatewayOptions {
+  /** LevelDB directory that keeps the data across restarts; in memory when left out. */
+  readonly path?: string;
+  /** The lock transactions take alone and other requests share; a new one when left out. */
+  readonly lock?: ReadWriteLock;
+}
+
+export const startDynamoGateway = async (options: DynamoGatewayOptions): Promise<DynamoGateway> => {
   const server: Server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -82,12 +89,14 @@ export const startDynamoGateway = async (options: { readonly path?: string }): P
   const context: TransactionContext = {
     dynalite: client,
     keySchemas: new KeySchemas(client),
-    lock: new ReadWriteLock(),
+    lock: options.lock ?? new ReadWriteLock(),
     tokens: new ClientRequestTokens(),
   };
 
   const forward = async (operation: string, request: IncomingMessage, response: ServerResponse) => {
     const release = await context.lock.acquireShared();
+    // A client gone while this waited: its 'close' has fired, and a listener added now never would.
+    if (response.closed) return release();
     response.once('close', release);
     if (tableLifecycleOperations.has(operation)) {
       context.keySchemas.forgetAll();

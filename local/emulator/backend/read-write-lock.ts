@@ -16,6 +16,11 @@ export class ReadWriteLock {
   #exclusiveHeld = false;
   readonly #waiting: Waiter[] = [];
 
+  /** Requests not granted yet. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   acquireShared(): Promise<Release> {
     return this.#enqueue(false);
   }
