@@ -19,6 +19,15 @@ export const emulatorCredentials = { accessKeyId: 'test', secretAccessKey: 'test
 export const localCredentials = () =>
   process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY ? undefined : emulatorCredentials;
 
+/** What a locally run function gets on top of its own variables: the endpoint, and credentials it accepts. */
+export const endpointEnvironment = (endpoint: string): Record<string, string> => ({
+  AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? emulatorCredentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? emulatorCredentials.secretAccessKey,
+  ...(process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}),
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+});
+
 /** SDK clients for one endpoint, as the runtime and the tools use them. */
 export const createLocalClients = (endpoint: string, region: string): LocalClients => {
   const common = {

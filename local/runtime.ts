@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { anyFaults, type FaultSettings, faultsVariable, noFaults } from '../lambdas/shared/faults';
 import { type EmbeddedBackend, startEmbeddedBackend } from './backend';
-import { createLocalClients, emulatorCredentials, endpointAccountId, type LocalClients } from './clients';
+import { createLocalClients, endpointAccountId, endpointEnvironment, type LocalClients } from './clients';
 import { createHold } from './event-source/hold';
 import { concurrencyCeiling, queueSettingsOf, sqsScaling } from './event-source/settings';
 import { type BatchReport, SqsPoller } from './event-source/sqs-poller';
@@ -242,15 +242,8 @@ export const startLocalPipeline = async (options: LocalPipelineOptions): Promise
     // Throttling starts once everything exists: it is the consumers' resilience under test.
     backend?.setThrottleRate(faults.throttle);
 
-    const credentials = {
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? emulatorCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? emulatorCredentials.secretAccessKey,
-      ...(process.env.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: process.env.AWS_SESSION_TOKEN } : {}),
-    };
     const functionEnvironment = {
-      ...credentials,
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...endpointEnvironment(endpoint),
       ...(anyFaults(faults) ? { [faultsVariable]: JSON.stringify(faults) } : {}),
       ...options.environment,
     };
