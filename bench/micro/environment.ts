@@ -1,0 +1,134 @@
+/**
+ * What the micro comparisons share: one embedded backend (S3, SQS, DynamoDB) with the stack's table
+ * schema and two buckets, the objects they upload, and a way to run a job in a process of its own
+ * that talks to that backend as a function would (endpoint and credentials in its environment).
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { startEmbeddedBackend } from '../../local/backend';
+import { createLocalClients, endpointEnvironment, type LocalClients } from '../../local/clients';
+import { createImagesTable } from '../../samples/tables';
+import type { BenchObject } from '../events';
+import type { MicroPlan } from '../plan';
+import type { JobInput, JobName, JobOutput } from './jobs';
+import { prepareWorker, runJob } from './spawn';
+
+/** Where a job's consumer works: the parent's backend, reached through AWS_ENDPOINT_URL. */
+export interface Target {
+  readonly region: string;
+  readonly tableName: string;
+  readonly uploadsBucket: string;
+  readonly derivedBucket: string;
+}
+
+export interface Micro {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly target: Target;
+  readonly clients: LocalClients;
+  readonly plan: MicroPlan;
+  readonly log: (line: string) => void;
+  /** Puts the bodies under `uploads/bench/<group>/<i>.jpg`, round and round until `count` objects. */
+  upload(group: string, bodies: readonly Buffer[], count: number): Promise<BenchObject[]>;
+  remove(objects: readonly BenchObject[]): Promise<void>;
+  run<N extends JobName>(
+    name: N,
+    input: JobInput<N>,
+    environment?: Readonly<Record<string, string>>,
+  ): Promise<JobOutput<N>>;
+  stop(): Promise<void>;
+}
+
+/** fauxqs takes request bodies up to 11 MiB: larger objects go up in parts, as `aws s3 cp` sends them. */
+const partSize = 8 * 1024 * 1024;
+
+const putObject = async (clients: LocalClients, Bucket: string, Key: string, body: Buffer, title: string) => {
+  const object = { Bucket, Key, ContentType: 'image/jpeg', Metadata: { title } };
+  if (body.length <= partSize) {
+    await clients.s3.send(new PutObjectCommand({ ...object, Body: body }));
+    return;
+  }
+  const { UploadId } = await clients.s3.send(new CreateMultipartUploadCommand(object));
+  const Parts: { ETag?: string; PartNumber: number }[] = [];
+  for (let offset = 0; offset < body.length; offset += partSize) {
+    const PartNumber = Parts.length + 1;
+    const Body = body.subarray(offset, offset + partSize);
+    const { ETag } = await clients.s3.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body }),
+    );
+    Parts.push({ ETag, PartNumber });
+  }
+  await clients.s3.send(
+    new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }),
+  );
+};
+
+export const startMicro = async (plan: MicroPlan, log: (line: string) => void): Promise<Micro> => {
+  const [worker, backend] = await Promise.all([
+    prepareWorker(),
+    startEmbeddedBackend({ port: 0, retentionSweepMs: 0 }),
+  ]);
+  const clients = createLocalClients(backend.endpoint, backend.region);
+  const target: Target = {
+    region: backend.region,
+    tableName: 'bench-images',
+    uploadsBucket: 'bench-uploads',
+    derivedBucket: 'bench-derived',
+  };
+  await createImagesTable(clients.dynamo, target.tableName);
+  for (const Bucket of [target.uploadsBucket, target.derivedBucket]) {
+    await clients.s3.send(new CreateBucketCommand({ Bucket }));
+  }
+  // As the local runtime gives its functions; the handlers read their table and bucket from here.
+  const childEnvironment = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    LANG: 'en_US.UTF-8',
+    TZ: 'UTC',
+    AWS_REGION: target.region,
+    ...endpointEnvironment(backend.endpoint),
+    TABLE_NAME: target.tableName,
+    DERIVED_BUCKET: target.derivedBucket,
+  };
+  log(
+    `jobs run from ${worker.includes('tsx') ? 'tsx' : 'an esbuild bundle'}; backend at ${backend.endpoint}`,
+  );
+  return {
+    endpoint: backend.endpoint,
+    port: backend.port,
+    target,
+    clients,
+    plan,
+    log,
+    async upload(group, bodies, count) {
+      const objects: BenchObject[] = [];
+      for (let i = 0; i < count; i++) {
+        const body = bodies[i % bodies.length] as Buffer;
+        const key = `uploads/bench/${group}/${String(i).padStart(4, '0')}.jpg`;
+        await putObject(clients, target.uploadsBucket, key, body, `bench photo ${i % bodies.length}`);
+        objects.push({ key, size: body.length });
+      }
+      return objects;
+    },
+    async remove(objects) {
+      for (let i = 0; i < objects.length; i += 1000) {
+        const Objects = objects.slice(i, i + 1000).map(({ key }) => ({ Key: key }));
+        await clients.s3.send(
+          new DeleteObjectsCommand({ Bucket: target.uploadsBucket, Delete: { Objects, Quiet: true } }),
+        );
+      }
+    },
+    run: (name, input, environment = {}) =>
+      runJob(worker, name, input, { ...childEnvironment, ...environment }),
+    async stop() {
+      clients.destroy();
+      await backend.stop();
+    },
+  };
+};
