@@ -20,7 +20,7 @@ import { accountedGoal } from './pipeline/verdicts';
 import { type BenchPlan, contendedShare, warmupMaxMegapixels } from './plan';
 import type { PhaseProgress } from './progress';
 import { round } from './stats';
-import type { PhaseReport, Rate } from './types';
+import type { BenchResult, PhaseReport, Rate } from './types';
 
 export interface BenchSettings {
   readonly projectDir: string;
@@ -214,7 +214,7 @@ const runNotes = (reports: readonly PhaseReport[], settings: BenchSettings) => {
   ];
 };
 
-export const runBench = async (settings: BenchSettings) => {
+export const runBench = async (settings: BenchSettings): Promise<BenchResult> => {
   const started = Date.now();
   const loadAtStart = round(loadavg()[0] ?? 0, 2);
   const [progress, log] = [settings.onProgress ?? (() => undefined), settings.log ?? (() => undefined)];
@@ -235,8 +235,8 @@ export const runBench = async (settings: BenchSettings) => {
   const memory = reports.flatMap((report) => report.memory ?? []);
   const { quick = false, count, durationSeconds, rate, maxConcurrency, viaApi, remote } = settings;
   return {
-    version: 2 as const,
-    mode: remote ? ('remote' as const) : ('local' as const),
+    version: 2,
+    mode: remote ? 'remote' : 'local',
     startedAt: new Date(started).toISOString(),
     durationSeconds: round((Date.now() - started) / 1000, 1),
     machine: machineInfo(loadAtStart),

@@ -10,7 +10,7 @@ export const sig = (value: number, digits = 3): number =>
 export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 /** Nearest-rank percentile (the value at or below which p% of the samples fall), as k6 reports it. */
-export const percentile = (sorted: readonly number[], p: number): number => {
+const percentile = (sorted: readonly number[], p: number): number => {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;

@@ -64,7 +64,7 @@ const webp = (megapixels: number, seed: number): BenchImageSpec => ({
  * 24 images, interleaved so that any run of consecutive uploads sees the whole mix: mostly phone
  * and web sizes, a few large camera files, one 12 MP; about 60% JPEG, 20% PNG, 20% WebP.
  */
-export const benchImageSpecs: readonly BenchImageSpec[] = [
+const benchImageSpecs: readonly BenchImageSpec[] = [
   jpeg(0.3, 1),
   webp(0.3, 2),
   jpeg(3, 3),

@@ -33,7 +33,7 @@ import { alternated, fetchBodies, type Handler } from './handlers';
 import { PerItemImageTable } from './per-item-table';
 import { type WiredConsumer, wiredHandler } from './wired';
 
-export const batchingModes = ['single', 'batched'] as const;
+const batchingModes = ['single', 'batched'] as const;
 export type BatchingMode = (typeof batchingModes)[number];
 const services = ['sqs', 's3', 'dynamodb'] as const;
 type Service = (typeof services)[number];

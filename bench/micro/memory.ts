@@ -52,7 +52,7 @@ export const runMemoryJob = async ({ target, consumer, objects }: MemoryJob) => 
 };
 
 /** The smallest memory size, in 64 MB steps, that keeps the headroom free above the peak. */
-export const recommendMemorySize = (peak: number): number =>
+const recommendMemorySize = (peak: number): number =>
   Math.max(128, Math.ceil(peak / (1 - goals.memoryHeadroom) / 64) * 64);
 
 /** Records the consumer recorded as processed, from its own stage records. */

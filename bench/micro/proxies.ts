@@ -11,7 +11,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { promisify } from 'node:util';
 
 /** Listens on a free loopback port and returns it. */
-export const listenOnLoopback = async (server: Server): Promise<number> => {
+const listenOnLoopback = async (server: Server): Promise<number> => {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

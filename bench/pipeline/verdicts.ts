@@ -5,7 +5,7 @@ import { round, sum } from '../stats';
 import type { Comparison, Goal, PhaseReport, RawBoundResult, RunResult, SweepResult } from '../types';
 
 /** Ratio of the pipeline's images/s to the raw bound's, both on the same N images. */
-export const efficiencyComparison = (raw: RawBoundResult, pipeline: RunResult): Comparison => {
+const efficiencyComparison = (raw: RawBoundResult, pipeline: RunResult): Comparison => {
   const ratio = raw.endToEnd > 0 ? round(pipeline.throughput.endToEnd / raw.endToEnd, 3) : 0;
   return {
     name: 'pipeline efficiency',
@@ -35,7 +35,7 @@ export const efficiencyComparison = (raw: RawBoundResult, pipeline: RunResult): 
 };
 
 /** The overload run's own memory (RSS less stored objects) against the steadier runs'. */
-export const backPressureComparison = (overload: RunResult, steady: readonly RunResult[]): Comparison => {
+const backPressureComparison = (overload: RunResult, steady: readonly RunResult[]): Comparison => {
   const reference = Math.max(...steady.map((run) => run.memory?.peakWorkingSetMb ?? 0));
   const peak = overload.memory?.peakWorkingSetMb ?? 0;
   const ratio = reference > 0 ? round(peak / reference, 3) : 0;
