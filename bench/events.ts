@@ -50,7 +50,7 @@ const typed = ({ md5OfMessageAttributes, ...record }: ReturnType<typeof toRecord
   md5OfMessageAttributes === null ? record : { ...record, md5OfMessageAttributes };
 
 /** The SQS event Lambda would hand the function for these bodies, received once. */
-export const sqsEventOf = (bodies: readonly string[], queueArn: string, region: string): SQSEvent => {
+const sqsEventOf = (bodies: readonly string[], queueArn: string, region: string): SQSEvent => {
   const now = String(Date.now());
   return {
     Records: bodies.map((body) =>

@@ -102,7 +102,7 @@ const prepare = async (
   progress: (p: PhaseProgress) => void,
   log: (line: string) => void,
 ) => {
-  progress({ phase: 'synth', done: 0 });
+  progress({ phase: settings.remote ? 'images' : 'synth', done: 0 });
   const assembly = settings.remote
     ? undefined
     : await ensureLocalAssembly({ projectDir: settings.projectDir, force: settings.synth });

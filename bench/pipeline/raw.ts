@@ -4,7 +4,7 @@
  * objects are uploaded first; then each host is invoked directly with SQS events (batches of the
  * mapping's size, all four consumers at once, the host's FIFO wait doing what a full queue would).
  */
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type QueueAttributeName } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { endpointEnvironment } from '../../local/clients';
 import { concurrencyCeiling } from '../../local/event-source/settings';
@@ -13,7 +13,7 @@ import { type LocalPipeline, startLocalPipeline } from '../../local/runtime';
 import { consumerLabel } from '../../local/status-line';
 import { whyNotRunnable } from '../../local/template/lambda';
 import type { EventSourceMappingSpec, FunctionSpec } from '../../local/template/types';
-import { sqsEventOf, uploadEventBody } from '../events';
+import { createSequencer, uploadBatch } from '../events';
 import { runLoad } from '../load/generator';
 import type { BenchImage } from '../load/images';
 import { cpuSince, round, rssWatch } from '../stats';
@@ -72,46 +72,36 @@ const invokeUntilDone = async (host: FunctionHost, event: SQSEvent, onDone: (n: 
 const invokeAll = (
   consumers: readonly Consumer[],
   uploads: readonly UploadRecord[],
-  topology: { bucket: string; region: string },
+  target: { bucket: string; region: string },
   onDone: (n: number) => void,
   perBatch?: (consumer: Consumer) => number,
 ) =>
   Promise.all(
     consumers.flatMap((consumer) => {
       const size = perBatch?.(consumer) ?? consumer.mapping.batchSize;
-      return Array.from({ length: Math.ceil(uploads.length / size) }, (_, i) => {
-        const bodies = uploads
-          .slice(i * size, (i + 1) * size)
-          .map((upload, j) =>
-            uploadEventBody(
-              topology.bucket,
-              { key: upload.key, size: upload.bytes },
-              sequencer(j),
-              topology.region,
-            ),
-          );
-        return invokeUntilDone(
-          consumer.host,
-          sqsEventOf(bodies, consumer.mapping.eventSourceArn, topology.region),
-          onDone,
+      const objects = uploads.map((upload) => ({ key: upload.key, size: upload.bytes }));
+      return Array.from({ length: Math.ceil(objects.length / size) }, (_, i) => {
+        const batch = objects.slice(i * size, (i + 1) * size);
+        const event = uploadBatch(
+          target.bucket,
+          batch,
+          createSequencer(),
+          target.region,
+          consumer.mapping.eventSourceArn,
         );
+        return invokeUntilDone(consumer.host, event, onDone);
       });
     }),
   );
 
-const sequencer = (index: number) => (Date.now() * 1000 + index).toString(16).toUpperCase();
+const depths: QueueAttributeName[] = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'];
 
 /** The pipeline runs are sampled once a second (a depth request per queue): so is this one, for equal overhead. */
 const probeQueues = (pipeline: LocalPipeline) =>
   setInterval(() => {
     for (const QueueUrl of pipeline.queueUrls.values()) {
-      const AttributeNames = [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-      ] as const;
-      void pipeline.clients.sqs
-        .send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: [...AttributeNames] }))
-        .catch(() => undefined);
+      const depth = new GetQueueAttributesCommand({ QueueUrl, AttributeNames: depths });
+      void pipeline.clients.sqs.send(depth).catch(() => undefined);
     }
   }, 1_000);
 

@@ -55,28 +55,20 @@ const header = (result: BenchResult) => {
 const throughput = (result: BenchResult, consumers: readonly string[]) => {
   if (result.runs.length === 0 && result.raw === undefined) return [];
   const { raw } = result;
-  const rows = [
+  const sources = [
     ...(raw
-      ? [
-          [
-            `raw compute bound (${raw.images} images, no queues)`,
-            fixed(raw.endToEnd),
-            fixed(raw.endToEnd),
-            ...consumers.map((c) => fixed(raw.perConsumer[c])),
-            fixed(raw.cpu.perImage, 3),
-            fixed(raw.cpu.coresUsed),
-          ],
-        ]
+      ? [{ label: `raw compute bound (${raw.images} images, no queues)`, ...raw, overall: raw.endToEnd }]
       : []),
-    ...result.runs.map((run) => [
-      runLabel(run),
-      fixed(run.throughput.endToEnd),
-      fixed(run.throughput.overall),
-      ...consumers.map((c) => fixed(run.throughput.perConsumer[c])),
-      fixed(run.cpu?.perImage, 3),
-      fixed(run.cpu?.coresUsed),
-    ]),
+    ...result.runs.map((run) => ({ label: runLabel(run), ...run.throughput, cpu: run.cpu })),
   ];
+  const rows = sources.map(({ label, endToEnd, overall, perConsumer, cpu }) => [
+    label,
+    fixed(endToEnd),
+    fixed(overall),
+    ...consumers.map((c) => fixed(perConsumer[c])),
+    fixed(cpu?.perImage, 3),
+    fixed(cpu?.coresUsed),
+  ]);
   return [
     '',
     'Throughput, images/s sustained',
