@@ -78,23 +78,13 @@ const timelineOf = (record: RunRecord, doneAt: ReadonlyMap<string, number>) => {
       return sample === undefined ? 0 : pick(sample);
     });
   const labels = Object.keys(samples[0]?.consumers ?? {});
+  const counts = (times: readonly number[]) => perSecond(times, start, seconds);
   return {
     seconds,
-    uploads: perSecond(
-      uploads.map((upload) => upload.endedAt),
-      start,
-      seconds,
-    ),
-    completed: perSecond([...doneAt.values()], start, seconds),
+    uploads: counts(uploads.map((upload) => upload.endedAt)),
+    completed: counts([...doneAt.values()]),
     completedByConsumer: Object.fromEntries(
-      consumerNames.map((c) => [
-        c,
-        perSecond(
-          [...stages.values()].flatMap((e) => e[c]?.at ?? []),
-          start,
-          seconds,
-        ),
-      ]),
+      consumerNames.map((c) => [c, counts([...stages.values()].flatMap((e) => e[c]?.at ?? []))]),
     ),
     p95LatencySeconds: latencies.map((values) => (values.length === 0 ? null : distribution(values).p95)),
     backlog: fromSamples((sample) => sumOver(sample, 'backlog')),
