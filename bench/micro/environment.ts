@@ -3,14 +3,7 @@
  * schema and two buckets, the objects they upload, and a way to run a job in a process of its own
  * that talks to that backend as a function would (endpoint and credentials in its environment).
  */
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startEmbeddedBackend } from '../../local/backend';
 import { createLocalClients, endpointEnvironment, type LocalClients } from '../../local/clients';
 import { createImagesTable } from '../../samples/tables';
@@ -44,30 +37,6 @@ export interface Micro {
   ): Promise<JobOutput<N>>;
   stop(): Promise<void>;
 }
-
-/** fauxqs takes request bodies up to 11 MiB: larger objects go up in parts, as `aws s3 cp` sends them. */
-const partSize = 8 * 1024 * 1024;
-
-const putObject = async (clients: LocalClients, Bucket: string, Key: string, body: Buffer, title: string) => {
-  const object = { Bucket, Key, ContentType: 'image/jpeg', Metadata: { title } };
-  if (body.length <= partSize) {
-    await clients.s3.send(new PutObjectCommand({ ...object, Body: body }));
-    return;
-  }
-  const { UploadId } = await clients.s3.send(new CreateMultipartUploadCommand(object));
-  const Parts: { ETag?: string; PartNumber: number }[] = [];
-  for (let offset = 0; offset < body.length; offset += partSize) {
-    const PartNumber = Parts.length + 1;
-    const Body = body.subarray(offset, offset + partSize);
-    const { ETag } = await clients.s3.send(
-      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body }),
-    );
-    Parts.push({ ETag, PartNumber });
-  }
-  await clients.s3.send(
-    new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }),
-  );
-};
 
 export const startMicro = async (plan: MicroPlan, log: (line: string) => void): Promise<Micro> => {
   const [worker, backend] = await Promise.all([
@@ -111,7 +80,15 @@ export const startMicro = async (plan: MicroPlan, log: (line: string) => void): 
       for (let i = 0; i < count; i++) {
         const body = bodies[i % bodies.length] as Buffer;
         const key = `uploads/bench/${group}/${String(i).padStart(4, '0')}.jpg`;
-        await putObject(clients, target.uploadsBucket, key, body, `bench photo ${i % bodies.length}`);
+        const Metadata = { title: `bench photo ${i % bodies.length}` };
+        const put = {
+          Bucket: target.uploadsBucket,
+          Key: key,
+          Body: body,
+          ContentType: 'image/jpeg',
+          Metadata,
+        };
+        await clients.s3.send(new PutObjectCommand(put));
         objects.push({ key, size: body.length });
       }
       return objects;
