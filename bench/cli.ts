@@ -27,7 +27,7 @@ const usage = `Usage: npm run bench -- [options]
 Without --rate, the whole suite on the local runtime: ${phases
   .filter((phase) => phase.name !== 'load' && phase.name !== 'remote')
   .map((phase) => phase.name)
-  .join(', ')} (about 9 minutes on 2 cores; --quick about 3).
+  .join(', ')} (about 10 minutes on 2 cores, longer on a shared machine; --quick about 4).
 
   --quick                a small run of everything, as a smoke test
   --only <phases>        only these phases (comma-separated; groups: ${Object.keys(phaseGroups).join(', ')}),
