@@ -21,8 +21,8 @@ const cap = 2;
 const miniature: BenchPlan = {
   ...plans.quick,
   count: 6,
-  latencySeconds: 4,
-  overloadSeconds: 4,
+  latencySeconds: 3,
+  overloadSeconds: 2,
   warmupCount: 2,
 };
 let result: BenchResult;
