@@ -1,14 +1,19 @@
 /**
  * `npm run bench`: throughput, latency, back-pressure and the comparisons, on the local runtime (or
  * the load generator alone against a deployment). Progress on stderr, the summary on stdout, the
- * figures in bench/results/.
+ * figures in bench/results/. Exits 1 when a goal is missed, 2 on a bad option.
  */
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Rate } from './types';
 
 // Before the SDK loads: its Node 20 deprecation notice says nothing a user of this tool can act on.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { localBackPressure } = await import('./load/api');
+const { phases, phaseGroups, selectPhases } = await import('./phases');
+const { defaultSingleRunCount, plans } = await import('./plan');
 
 /**
  * Lambda gives each environment its own share of CPU; locally they all share this machine's cores.
@@ -17,22 +22,22 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  */
 const defaultMaxConcurrency = 2 * availableParallelism();
 
-const { localBackPressure } = await import('./api-load');
-
 const usage = `Usage: npm run bench -- [options]
 
-Without --rate, the whole suite on the local runtime: the raw compute bound, the pipeline at its
-maximum rate, at half of it (latency) and at twice it (back-pressure), the batch size x concurrency
-sweep and the micro comparisons (about 9 minutes on 2 cores; --quick about 2).
+Without --rate, the whole suite on the local runtime: ${phases
+  .filter((phase) => phase.name !== 'load' && phase.name !== 'remote')
+  .map((phase) => phase.name)
+  .join(', ')} (about 10 minutes on 2 cores, longer on a shared machine; --quick about 4).
 
   --quick                a small run of everything, as a smoke test
-  --count <n>            images in the raw and max-rate runs (default 192; quick 24)
-  --duration <s>         length of the half-load and overload runs (default 40; quick 10)
+  --only <phases>        only these phases (comma-separated; groups: ${Object.keys(phaseGroups).join(', ')}),
+                         with the phases they scale from, e.g. --only=batching or --only=overload
+  --skip <phases>        leave these out; --skip-sweep and --skip-micro as before
+  --count <n>            images in the raw and max-rate runs (default ${plans.full.count}; quick ${plans.quick.count})
+  --duration <s>         length of the half-load and overload runs (default ${plans.full.latencySeconds}; quick ${plans.quick.latencySeconds})
   --rate <n|max>         one load run instead of the suite: n uploads a second (open model: uploads
                          start on schedule, whatever became of the earlier ones) or max (8 in flight),
-                         for --count images (default 100) or --duration seconds
-  --skip-sweep           leave out the sweep
-  --skip-micro           leave out the micro comparisons (bench/compare)
+                         for --count images (default ${defaultSingleRunCount}) or --duration seconds
   --via <s3|api>         how the load uploads: straight to S3 (default), or through the stack's HTTP API
                          as an app does (presigned POST), so its back-pressure decides what gets in;
                          429s are counted as refused, not retried. The API may hold what drains in
@@ -49,18 +54,23 @@ Against a deployment (load generator and latency from the table only):
   --table <name>         the images table (ImagesTableName output)
   --endpoint <url>       an S3/DynamoDB-compatible endpoint (LocalStack); AWS itself when left out
   --region <name>        default AWS_REGION or us-east-1
-  -h, --help             this text`;
+  -h, --help             this text
+
+Phases:
+${phases.map((phase) => `  ${phase.name.padEnd(21)}  ${phase.measures}`).join('\n')}`;
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    skip: { type: 'string' },
+    'skip-sweep': { type: 'boolean', default: false },
+    'skip-micro': { type: 'boolean', default: false },
     count: { type: 'string' },
     duration: { type: 'string' },
     rate: { type: 'string' },
-    'skip-sweep': { type: 'boolean', default: false },
-    'skip-micro': { type: 'boolean', default: false },
-    'max-concurrency': { type: 'string' },
     via: { type: 'string', default: 's3' },
+    'max-concurrency': { type: 'string' },
     synth: { type: 'boolean', default: false },
     results: { type: 'string' },
     endpoint: { type: 'string' },
@@ -80,6 +90,7 @@ const fail = (message: string): never => {
   console.error(`${message}\n\n${usage}`);
   process.exit(2);
 };
+
 const positive = (name: string, text: string | undefined, integer = true): number | undefined => {
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -87,114 +98,96 @@ const positive = (name: string, text: string | undefined, integer = true): numbe
     fail(`--${name} must be a positive number, not "${text}"`);
   return value;
 };
-const rate =
-  args.rate === undefined ? undefined : args.rate === 'max' ? 'max' : positive('rate', args.rate, false);
-const count = positive('count', args.count);
-const durationSeconds = positive('duration', args.duration, false);
-const maxConcurrency =
-  args['max-concurrency'] === 'none'
-    ? undefined
-    : (positive('max-concurrency', args['max-concurrency']) ?? defaultMaxConcurrency);
-const remote = args.bucket !== undefined;
-if (args.via !== 's3' && args.via !== 'api') fail(`--via is s3 or api, not "${args.via}"`);
-if (remote && args.via === 'api') fail('--via api runs on the local runtime, not with --bucket');
-if (remote && args.table === undefined) fail('--bucket needs --table: latencies come from the stage records');
-if (!remote && (args.table !== undefined || args.endpoint !== undefined)) {
-  fail('--table and --endpoint go with --bucket (a deployed stack)');
-}
 
-const { runBenchmark, machineInfo } = await import('./benchmark');
-const { loadImageSet, summarizeImageSet } = await import('./images');
+const list = (text: string | undefined) =>
+  text
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+
+/** The phases these options ask for: one load run, the remote run, or the suite with --only and --skip. */
+const chosenPhases = (remote: boolean, singleRun: boolean) => {
+  const skip = [
+    ...(list(args.skip) ?? []),
+    ...(args['skip-sweep'] ? ['sweep'] : []),
+    ...(args['skip-micro'] ? ['micro'] : []),
+  ];
+  try {
+    if (remote || singleRun) return selectPhases({ only: [remote ? 'remote' : 'load'] });
+    return selectPhases({ only: list(args.only), skip });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+};
+
+const settingsFromArgs = () => {
+  const remote = args.bucket !== undefined;
+  if (args.via !== 's3' && args.via !== 'api') fail(`--via is s3 or api, not "${args.via}"`);
+  if (remote && args.via === 'api') fail('--via api runs on the local runtime, not with --bucket');
+  if (remote && args.table === undefined)
+    fail('--bucket needs --table: latencies come from the stage records');
+  if (!remote && (args.table !== undefined || args.endpoint !== undefined))
+    fail('--table and --endpoint go with --bucket (a deployed stack)');
+  const rate: Rate | undefined =
+    args.rate === undefined ? undefined : args.rate === 'max' ? 'max' : positive('rate', args.rate, false);
+  const singleRun = rate !== undefined || remote;
+  const count = positive('count', args.count);
+  const durationSeconds = positive('duration', args.duration, false);
+  return {
+    projectDir: resolve(import.meta.dirname, '..'),
+    plan: plans[args.quick ? 'quick' : 'full'],
+    phases: chosenPhases(remote, rate !== undefined),
+    quick: args.quick,
+    count: count ?? (singleRun && durationSeconds === undefined ? defaultSingleRunCount : undefined),
+    durationSeconds,
+    rate: rate ?? (remote ? ('max' as const) : undefined),
+    maxConcurrency:
+      args['max-concurrency'] === 'none'
+        ? undefined
+        : (positive('max-concurrency', args['max-concurrency']) ?? defaultMaxConcurrency),
+    ...(args.via === 'api' ? { viaApi: localBackPressure } : {}),
+    ...(remote
+      ? {
+          remote: {
+            endpoint: args.endpoint,
+            bucket: args.bucket as string,
+            table: args.table as string,
+            region: args.region,
+          },
+        }
+      : {}),
+    synth: args.synth,
+  };
+};
+
+const settings = settingsFromArgs();
+const { runBench } = await import('./runner');
 const { progressBar } = await import('./progress');
-const { formatSummary } = await import('./report');
-const { writeResults } = await import('./results');
-const { runRemote } = await import('./remote');
-type BenchResult = import('./types').BenchResult;
+const { formatSummary } = await import('./report/summary');
+const { writeResults } = await import('./report/write');
 
-const projectDir = resolve(import.meta.dirname, '..');
-const resultsDir = resolve(args.results ?? join(projectDir, 'bench', 'results'));
 const progress = progressBar();
-const started = Date.now();
-const interrupt = () => {
+process.on('SIGINT', () => {
   progress.done();
   console.error('\nInterrupted; nothing written.');
   process.exit(130);
-};
-process.on('SIGINT', interrupt);
-
-let result: BenchResult;
-try {
-  if (remote) {
-    const { images, dir } = await loadImageSet({ projectDir });
-    const run = await runRemote({
-      target: {
-        endpoint: args.endpoint,
-        bucket: args.bucket as string,
-        table: args.table as string,
-        region: args.region,
-      },
-      images,
-      rate: rate ?? 'max',
-      count,
-      durationSeconds,
-      runId: new Date(started).toISOString().replace(/[-:]/g, '').replace(/\..*$/, ''),
-      onProgress: (p) =>
-        progress.update({
-          phase: 'remote load',
-          done: p.draining || p.planned === undefined ? p.done : p.uploaded,
-          total: p.planned,
-          detail: `${p.uploaded} up · ${p.done} done${p.draining ? ' · waiting for the stage records' : ''}`,
-        }),
-    });
-    result = {
-      version: 1,
-      mode: 'remote',
-      startedAt: new Date(started).toISOString(),
-      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-      machine: machineInfo(),
-      options: { rate: rate ?? 'max', count, durationSeconds, endpoint: args.endpoint, bucket: args.bucket },
-      imageSet: summarizeImageSet(images, relative(projectDir, dir)),
-      runs: [run],
-      comparisons: [],
-      goals: [
-        {
-          name: 'every image done',
-          goal: '0 missing',
-          value: String(run.unaccounted),
-          met: run.unaccounted === 0,
-        },
-      ],
-      notes: [
-        "latencies compare this machine's clock with the functions' (updatedAt): clock skew adds to them",
-      ],
-    };
-  } else {
-    result = await runBenchmark({
-      projectDir,
-      quick: args.quick,
-      count,
-      durationSeconds,
-      rate,
-      skipSweep: args['skip-sweep'],
-      skipMicro: args['skip-micro'],
-      synth: args.synth,
-      tuning: maxConcurrency === undefined ? {} : { maxConcurrency },
-      ...(args.via === 'api' ? { viaApi: localBackPressure } : {}),
-      onProgress: (p) => progress.update(p),
-      log: (line) => progress.log(line),
-    });
-  }
-} catch (error) {
+});
+const result = await runBench({
+  ...settings,
+  onProgress: (p) => progress.update(p),
+  log: (line) => progress.log(line),
+}).catch((error: unknown) => {
   progress.done();
   console.error(
     `Benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
   );
   process.exit(1);
-}
+});
 progress.done();
-const written = writeResults(result, resultsDir);
+const written = writeResults(result, resolve(args.results ?? join(settings.projectDir, 'bench', 'results')));
+const shown = (path: string) => relative(process.cwd(), path);
 console.log(formatSummary(result));
 console.log(
-  `\nResults: ${relative(process.cwd(), written.json)} (also ${relative(process.cwd(), written.latest)}); chart ${relative(process.cwd(), written.chart)}`,
+  `\nResults: ${shown(written.json)} (also ${shown(written.latest)}); chart ${shown(written.chart)}`,
 );
 process.exit(result.goals.every((goal) => goal.met) ? 0 : 1);

@@ -2,7 +2,14 @@
  * A progress bar on stderr, redrawn in place on a terminal (plain ANSI); on anything else (a CI log,
  * a file) one line when the phase changes and every ten seconds, so logs stay readable.
  */
-import type { PhaseProgress } from './benchmark';
+
+/** Progress of a long phase, for the progress bar. */
+export interface PhaseProgress {
+  readonly phase: string;
+  readonly done: number;
+  readonly total?: number;
+  readonly detail?: string;
+}
 
 export interface ProgressBar {
   update(progress: PhaseProgress): void;

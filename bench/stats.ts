@@ -1,16 +1,23 @@
-import type { Distribution } from './types';
+/** The arithmetic every phase measures with: percentiles, rates, overlaps, CPU and memory. */
+import { readFileSync } from 'node:fs';
+
+export const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** Three significant figures at most: enough for a ratio measured on a noisy machine. */
+export const sig = (value: number, digits = 3): number =>
+  Number.isFinite(value) ? Number(value.toPrecision(digits)) : value;
+
+export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 /** Nearest-rank percentile (the value at or below which p% of the samples fall), as k6 reports it. */
-export const percentile = (sorted: readonly number[], p: number): number => {
+const percentile = (sorted: readonly number[], p: number): number => {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
 };
 
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
-
 /** p50/p95/p99/max of durations in milliseconds, reported in seconds. */
-export const distribution = (valuesMs: readonly number[]): Distribution => {
+export const distribution = (valuesMs: readonly number[]) => {
   const sorted = [...valuesMs].sort((a, b) => a - b);
   const seconds = (ms: number) => (Number.isNaN(ms) ? Number.NaN : round(ms / 1000, 3));
   return {
@@ -19,7 +26,7 @@ export const distribution = (valuesMs: readonly number[]): Distribution => {
     p95: seconds(percentile(sorted, 95)),
     p99: seconds(percentile(sorted, 99)),
     max: seconds(sorted.at(-1) ?? Number.NaN),
-    mean: seconds(sorted.length === 0 ? Number.NaN : sorted.reduce((sum, v) => sum + v, 0) / sorted.length),
+    mean: seconds(sorted.length === 0 ? Number.NaN : sum(sorted) / sorted.length),
   };
 };
 
@@ -76,8 +83,6 @@ export const maxOverlap = (intervals: readonly { start: number; end: number; wei
   return most;
 };
 
-export { round };
-
 /** CPU seconds of this process (all threads) since `from`, and what that means per item and per second. */
 export const cpuSince = (from: NodeJS.CpuUsage, items: number, wallMs: number) => {
   const used = process.cpuUsage(from);
@@ -86,5 +91,55 @@ export const cpuSince = (from: NodeJS.CpuUsage, items: number, wallMs: number) =
     seconds: round(seconds, 2),
     perImage: items > 0 ? round(seconds / items, 3) : 0,
     coresUsed: wallMs > 0 ? round(seconds / (wallMs / 1000), 2) : 0,
+  };
+};
+
+/** User + system CPU of this process in milliseconds, every thread included (libvips runs on libuv's pool). */
+export const cpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/**
+ * CPU used so far by the parent process, which hosts the embedded backend while a job runs in a
+ * child: the server's share of each message. Linux only (utime + stime in /proc, 100 ticks a second).
+ */
+export const parentCpuMs = (): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The process's peak RSS so far in MB, VmHWM: what Lambda reports as Max Memory Used. Not getrusage's
+ * ru_maxrss, which Linux carries over from the parent across fork and exec: a child spawned by a
+ * 700 MB parent reported 700 MB whatever it did.
+ */
+export const peakRssMb = (): number => {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match?.[1] !== undefined) return Number(match[1]) / 1024;
+  } catch {
+    // Not Linux: fall back to ru_maxrss.
+  }
+  return process.resourceUsage().maxRSS / 1024;
+};
+
+/** The highest RSS seen while it runs, sampled every `intervalMs`; `peak()` in bytes. */
+export const rssWatch = (intervalMs = 200) => {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, intervalMs);
+  return {
+    peak: () => Math.max(peak, process.memoryUsage.rss()),
+    reset: () => {
+      peak = process.memoryUsage.rss();
+    },
+    stop: () => clearInterval(timer),
   };
 };

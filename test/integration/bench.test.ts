@@ -1,33 +1,40 @@
 /**
- * The benchmark in miniature: every phase `npm run bench` runs (raw bound, max rate, half load,
- * overload), with six images, two invocations per consumer and no sweep or micro comparisons. The
- * figures must be there and make sense, and every image must be accounted for.
+ * The benchmark in miniature: the phases `npm run bench` runs on the local pipeline (raw bound, max
+ * rate, half load, overload), with six images, two invocations per consumer, through the same runner
+ * and report writer. The figures must be there and make sense, and every image must be accounted for.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBenchmark } from '../../bench/benchmark';
-import { writeResults } from '../../bench/results';
+import { selectPhases } from '../../bench/phases';
+import { type BenchPlan, plans } from '../../bench/plan';
+import { formatSummary } from '../../bench/report/summary';
+import { writeResults } from '../../bench/report/write';
+import { runBench } from '../../bench/runner';
 import type { BenchResult, Distribution } from '../../bench/types';
 
 const projectDir = fileURLToPath(new URL('../..', import.meta.url));
 const resultsDir = mkdtempSync(join(tmpdir(), 'bench-results-'));
 const cap = 2;
+const miniature: BenchPlan = {
+  ...plans.quick,
+  count: 6,
+  latencySeconds: 3,
+  overloadSeconds: 2,
+  warmupCount: 2,
+};
 let result: BenchResult;
 
 const ordered = (d: Distribution) => d.p50 <= d.p95 && d.p95 <= d.p99 && d.p99 <= d.max;
 
 beforeAll(async () => {
-  result = await runBenchmark({
+  result = await runBench({
     projectDir,
-    count: 6,
-    durationSeconds: 4,
-    warmupCount: 2,
-    skipSweep: true,
-    skipMicro: true,
-    tuning: { maxConcurrency: cap },
+    plan: miniature,
+    phases: selectPhases({ only: ['pipeline'] }),
+    maxConcurrency: cap,
   });
   writeResults(result, resultsDir);
 }, 150_000);
@@ -35,6 +42,11 @@ beforeAll(async () => {
 afterAll(() => rmSync(resultsDir, { recursive: true, force: true }));
 
 describe('npm run bench in miniature', () => {
+  it('runs every pipeline phase, in order, without a failure', () => {
+    expect(result.phases.map((phase) => phase.name)).toEqual(['raw', 'max-rate', 'half-load', 'overload']);
+    expect(result.notes.filter((note) => note.includes('failed'))).toEqual([]);
+  });
+
   it('measures the raw bound and the pipeline on the same six images', () => {
     expect(result.raw?.images).toBe(6);
     expect(result.raw?.endToEnd).toBeGreaterThan(0);
@@ -69,6 +81,12 @@ describe('npm run bench in miniature', () => {
 
   it('keeps every consumer within its concurrency cap and accounts for every image', () => {
     for (const run of result.runs) {
+      expect(Object.keys(run.concurrency ?? {}).sort()).toEqual([
+        'indexing',
+        'metadata',
+        'moderation',
+        'thumbnail',
+      ]);
       for (const [consumer, c] of Object.entries(run.concurrency ?? {})) {
         expect(c.cap, consumer).toBe(cap);
         expect(c.maxInvocations, `${run.name} ${consumer}`).toBeLessThanOrEqual(cap);
@@ -81,12 +99,15 @@ describe('npm run bench in miniature', () => {
     expect(result.goals.find((goal) => goal.name === 'every image accounted for')?.met).toBe(true);
   });
 
-  it('writes the result as JSON and the chart as SVG', () => {
+  it('writes the result as JSON, the chart as SVG, and the summary tables', () => {
     const latest = JSON.parse(readFileSync(join(resultsDir, 'latest.json'), 'utf8')) as BenchResult;
     expect(latest.runs.length).toBe(3);
     expect(latest.imageSet.count).toBeGreaterThanOrEqual(20);
     const svg = readFileSync(join(resultsDir, 'latest.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('overload');
+    const summary = formatSummary(result);
+    for (const section of ['Throughput', 'Latency', 'Accounting', 'Comparisons', 'Goals'])
+      expect(summary).toContain(section);
   });
 });
