@@ -53,16 +53,16 @@ export const consumerAlarms = (
       consumer,
       'DeadLetterQueueNotEmpty',
       consumer.deadLetterQueue,
-      `${label}: messages are in the DLQ; see README "Runbook"`,
+      `${label}: messages are in the DLQ; see docs/operations.md "Runbook"`,
     ),
     notEmptyAlarm(
       consumer,
       'SubscriptionDeadLetterQueueNotEmpty',
       consumer.subscriptionDeadLetterQueue,
-      `${label}: SNS could not deliver events to the queue; see README "Runbook"`,
+      `${label}: SNS could not deliver events to the queue; see docs/operations.md "Runbook"`,
     ),
     new cloudwatch.Alarm(consumer, 'OldestMessageTooOld', {
-      alarmDescription: `${label}: the queue is falling behind; see README "Runbook"`,
+      alarmDescription: `${label}: the queue is falling behind; see docs/operations.md "Runbook"`,
       metric: consumer.queue.metricApproximateAgeOfOldestMessage({
         period: alarmPeriod,
         statistic: 'Maximum',
@@ -73,7 +73,7 @@ export const consumerAlarms = (
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
     new cloudwatch.Alarm(consumer, 'FunctionErrors', {
-      alarmDescription: `${label}: invocations failed as a whole (crash, timeout); see README "Runbook"`,
+      alarmDescription: `${label}: invocations failed as a whole (crash, timeout); see docs/operations.md "Runbook"`,
       metric: consumer.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,

@@ -210,7 +210,7 @@ export class ImageFanoutStack extends Stack {
     const action = new SnsAction(alarmTopic);
     const consumers = Object.values(this.consumers);
     const deliveryFailures = new cloudwatch.Alarm(this, 'NotificationsFailed', {
-      alarmDescription: `${this.stackName}: SNS failed to deliver image events; see README "Runbook"`,
+      alarmDescription: `${this.stackName}: SNS failed to deliver image events; see docs/operations.md "Runbook"`,
       metric: this.topic.metricNumberOfNotificationsFailed({ period: alarmPeriod, statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,

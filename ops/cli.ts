@@ -1,6 +1,6 @@
 /**
  * `image-fanout`: the operator's tool, for the local backend and a deployed stack alike. See
- * `image-fanout --help` and the README's "Operating it".
+ * `image-fanout --help` and docs/operations.md.
  */
 import process from 'node:process';
 

@@ -1,7 +1,7 @@
 import { consumerEnv } from '../constants';
 import { intEnv } from '../env';
 
-/** Guards on input, the same for every consumer; README "Limits" explains what happens past them. */
+/** Guards on input, the same for every consumer; docs/operations.md "Limits" explains what happens past them. */
 export interface ImageLimits {
   /** Largest object downloaded, in bytes (checked from the response headers before the body is read). */
   readonly maxBytes: number;
