@@ -2,14 +2,9 @@
  * A client of the image API as an app would be one: real HTTP to the local HTTP API with a bearer
  * token, and the browser-style upload (a multipart form POST of the presigned fields and the file).
  */
+import type { UploadGrant } from '../../lambdas/api/uploads';
 
-export interface UploadGrant {
-  readonly imageId: string;
-  readonly key: string;
-  readonly upload: { readonly method: 'POST'; readonly url: string; readonly fields: Record<string, string> };
-  readonly expiresAt: string;
-  readonly maxBytes: number;
-}
+export type { UploadGrant };
 
 export interface ApiAnswer<T = Record<string, unknown>> {
   readonly status: number;
