@@ -8,6 +8,8 @@ import { sqsScaling } from '../../local/emulator';
 import { withRestOfGroups } from '../../local/emulator/event-source/fifo';
 import { matchesPattern, passesFilters } from '../../local/emulator/event-source/filter';
 import { sqsPatternProblem } from '../../local/emulator/event-source/filter-syntax';
+import { BatchGatherer } from '../../local/emulator/event-source/gather';
+import type { QueuePort } from '../../local/emulator/event-source/queue';
 import { holdMessage } from '../../local/emulator/event-source/records';
 import { batchOutcomes, ConcurrencyScaler } from '../../local/emulator/event-source/scaling';
 
@@ -120,5 +122,60 @@ describe('filter patterns (Amazon EventBridge event patterns)', () => {
     expect(sqsPatternProblem({ body: { n: [{ numeric: ['>', 'x'] }] } })).toMatch(/numeric operand/);
     expect(sqsPatternProblem({ body: { n: [{ exists: 'yes' }] } })).toMatch(/exists takes true or false/);
     expect(sqsPatternProblem('{"body"')).toMatch(/not a JSON object/);
+  });
+});
+
+describe('the batching window (Using Lambda with Amazon SQS: batching behavior)', () => {
+  const message = (id: number): Message => ({
+    MessageId: `m${id}`,
+    ReceiptHandle: `handle-${id}`,
+    Body: JSON.stringify({ id }),
+    MD5OfBody: 'md5',
+    Attributes: { ApproximateReceiveCount: '1' },
+  });
+  /** A queue in memory: a receive takes a few milliseconds, as a call does, and up to `max` of what is waiting. */
+  const queueOf = (waiting: Message[]): QueuePort => ({
+    receive: async (max) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return waiting.splice(0, max);
+    },
+    delete: async () => undefined,
+    changeVisibility: async () => undefined,
+  });
+  const gathererFor = (queue: QueuePort) =>
+    new BatchGatherer({
+      queue,
+      settings: {
+        batchSize: 25,
+        windowMs: 1000,
+        fifo: false,
+        visibilityTimeoutSeconds: 30,
+        payloadLimitBytes: 6 * 1024 * 1024,
+        functionTimeoutSeconds: 10,
+      },
+      hold: (m) => holdMessage(m, 'arn:aws:sqs:us-east-1:000000000000:q', 'us-east-1'),
+      accepts: () => true,
+      isRunning: () => true,
+      signal: new AbortController().signal,
+      onFilteredOut: () => undefined,
+    });
+
+  it('invokes as soon as the batch is full when the queue already holds enough, not at the end of the window', async () => {
+    const started = Date.now();
+    const batch = await gathererFor(queueOf(Array.from({ length: 30 }, (_, i) => message(i)))).gather();
+    expect(batch.messages).toHaveLength(25);
+    expect(batch.full).toBe(true);
+    // The window is 1 s; a full batch from a queue in memory is there at once.
+    expect(Date.now() - started).toBeLessThan(800);
+  });
+
+  it('takes what arrives in the last second of the window, and goes when the window closes', async () => {
+    const waiting = Array.from({ length: 12 }, (_, i) => message(i));
+    const started = Date.now();
+    setTimeout(() => waiting.push(message(100), message(101), message(102)), 500);
+    const batch = await gathererFor(queueOf(waiting)).gather();
+    expect(batch.messages.map((held) => held.message.MessageId)).toContain('m102');
+    expect(batch.messages).toHaveLength(15);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
   });
 });
