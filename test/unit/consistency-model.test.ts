@@ -6,7 +6,7 @@
  * lost commit answers and deadlines; every retry is drained; then, for every key and consumer, the
  * stored state must equal what the key's newest event alone produces.
  *
- * `npm test` runs a fixed set of seeds; `npm run test:model -- <runs>` runs many (MODEL_RUNS, MODEL_SEED).
+ * `npm test` runs a fixed set of seeds; `MODEL_RUNS=500 MODEL_SEED=7 npm run test:model` runs as many as you like.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';

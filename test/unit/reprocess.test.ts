@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { type BatchRuntimeOptions, processBatch, type Stage } from '../../lambdas/shared/batch';
-import { MalformedMessageError } from '../../lambdas/shared/errors';
+import { MalformedMessageError, PermanentError, rejectionCodes } from '../../lambdas/shared/errors';
 import {
   type ImageEvent,
   imageIdOf,
@@ -74,10 +74,17 @@ describe('batch runtime: reprocessing', () => {
   let clock = Date.parse('2026-03-01T00:00:00.000Z');
   const work: ImageEvent[] = [];
 
+  /** Keys whose object is gone from the bucket, as the stage's read would find. */
+  const goneKeys = new Set<string>();
   const stage: Stage<{ run: number }> = {
     consumer: 'thumbnail',
     async created({ event }) {
       work.push(event);
+      if (goneKeys.has(event.key))
+        throw new PermanentError(
+          rejectionCodes.objectGone,
+          `s3://${event.bucket}/${event.key} no longer exists`,
+        );
       return { data: { run: work.length } };
     },
   };
@@ -163,6 +170,17 @@ describe('batch runtime: reprocessing', () => {
     const tombstone = await stageOf(key);
     expect(await worked([reprocessMessage(key, sequencer)])).toEqual([]);
     expect(await stageOf(key)).toEqual(tombstone);
+  });
+
+  it('leaves an image deleted when a request comes before its removal event, and the object is gone', async () => {
+    // An operator's request carries the newest sequencer known; that event (a removal) is still on its way.
+    const key = 'uploads/u/gone.jpg';
+    goneKeys.add(key);
+    const removal = nextSequencer();
+    expect(await worked([reprocessMessage(key, removal)])).toHaveLength(1);
+    expect(await stageOf(key)).toMatchObject({ status: 'deleted' });
+    await worked([uploadMessage({ key, sequencer: removal, eventName: 'ObjectRemoved:Delete' })]);
+    expect(await stageOf(key)).toMatchObject({ status: 'deleted', sequencer: removal.padStart(32, '0') });
   });
 
   it('records a malformed request as an unreadable message and acknowledges it', async () => {

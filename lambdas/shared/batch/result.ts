@@ -32,7 +32,8 @@ export const isNewer = (event: ImageEvent, stored: StageRecord<object>): boolean
 
 /**
  * Runs the stage on a unit's event. A permanent problem becomes a rejection (and what an earlier
- * version derived goes with the commit); a removed version whose object is gone is a removal.
+ * version derived goes with the commit); a removed version, or a reprocess request, whose object is
+ * gone is a removal.
  */
 export const applyEvent = async (
   unit: Unit,
@@ -45,8 +46,11 @@ export const applyEvent = async (
     return { status: stageStatuses.processed, data: outcome.data, items: outcome.items ?? [] };
   } catch (error) {
     if (!isPermanent(error)) throw error;
+    // The object is gone: for a removed version, or an operator's request to redo whatever the
+    // key's event was (a removal on its way, say), the image's state is that it is gone.
     const gone = error.code === rejectionCodes.objectGone;
-    return gone && unit.event.kind === imageEventKinds.versionRemoved ? removal : rejectionOf(error);
+    const asRemoval = unit.event.kind === imageEventKinds.versionRemoved || unit.event.force === true;
+    return gone && asRemoval ? removal : rejectionOf(error);
   }
 };
 
