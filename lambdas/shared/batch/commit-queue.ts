@@ -18,7 +18,25 @@ export interface CommitQueueOptions {
   /** Group requests in flight at once; the plans that arrive meanwhile wait and go together. */
   readonly inFlight: number;
   readonly signal: AbortSignal;
+  /**
+   * While true, waiting plans that fit one group wait for more to join them (other images of the
+   * batch are still being worked on); `release()` says it may have turned false.
+   */
+  readonly gathering?: () => boolean;
 }
+
+/** Whether the waiting plans are more than one TransactWriteItems takes. */
+const overOneGroup = (waiting: readonly Waiting[]): boolean => {
+  let actions = 0;
+  let bytes = 0;
+  for (const { plan } of waiting) {
+    const weight = planWeight(plan);
+    actions += weight.actions;
+    bytes += weight.bytes;
+    if (actions > transactionActionLimit || bytes > transactionByteLimit) return true;
+  }
+  return false;
+};
 
 /** As many waiting plans as fit one TransactWriteItems (100 actions, 4 MB), in arrival order. */
 const takeGroup = (waiting: Waiting[]): Waiting[] => {
@@ -38,12 +56,16 @@ const takeGroup = (waiting: Waiting[]): Waiting[] => {
 };
 
 /**
- * The commits of a batch, grouped: while `inFlight` group requests are out, the plans that are
- * ready wait and then go as one TransactWriteItems, so a batch of ten images costs a request or
- * two rather than ten, and no plan waits for a group to fill. A plan cancelled only because another
- * of its group failed goes again, first in line; every other outcome is the plan's own.
+ * The commits of a batch, grouped: while images of the batch are still being worked on (and the
+ * work deadline has not passed), or while `inFlight` group requests are out, the plans that are
+ * ready wait, and then go as one TransactWriteItems: a batch of ten images costs one request
+ * rather than ten. A plan cancelled only because another of its group failed goes again, first in
+ * line; every other outcome is the plan's own.
  */
-export const createCommitQueue = (table: ImageTable, { inFlight, signal }: CommitQueueOptions) => {
+export const createCommitQueue = (
+  table: ImageTable,
+  { inFlight, signal, gathering = () => false }: CommitQueueOptions,
+) => {
   const waiting: Waiting[] = [];
   let sending = 0;
 
@@ -57,7 +79,7 @@ export const createCommitQueue = (table: ImageTable, { inFlight, signal }: Commi
   };
 
   const pump = () => {
-    while (sending < inFlight && waiting.length > 0) {
+    while (sending < inFlight && waiting.length > 0 && (!gathering() || overOneGroup(waiting))) {
       const group = takeGroup(waiting);
       sending++;
       table
@@ -81,6 +103,8 @@ export const createCommitQueue = (table: ImageTable, { inFlight, signal }: Commi
   };
 
   return {
+    /** Sends what waits, if nothing more is to be gathered. */
+    release: pump,
     /** Commits one plan with whatever else is waiting; throws what the commit of this plan threw. */
     async commit(plan: CommitPlan): Promise<CommitResult> {
       checkSizes(plan);
