@@ -27,10 +27,11 @@ import {
   truncatedJpeg,
   webpImage,
 } from '../../samples/images';
+import { notifiesDeleteMarkers } from '../helpers/endpoint-probe';
 import type { PipelineNames } from '../helpers/outputs';
 import { imagePipelineOf, useLocalPipeline } from '../helpers/pipeline';
 import { runId } from '../helpers/run-id';
-import { pipelineTarget } from '../helpers/target';
+import { externalEndpoint, pipelineTarget } from '../helpers/target';
 import { waitFor } from '../helpers/wait';
 
 const run = runId();
@@ -151,7 +152,11 @@ describe('uploads through the whole pipeline', () => {
     expect((await search.byToken(`sandcastle${run}`)).map((hit) => hit.key)).toEqual([photoKey]);
   });
 
-  it('removes every derived item when an upload is deleted', async () => {
+  it('removes every derived item when an upload is deleted', async (context) => {
+    // moto 5.2 sends no event for a delete marker: the cascade cannot start there (docs/local-functions-and-endpoints.md).
+    if (externalEndpoint !== undefined && !(await notifiesDeleteMarkers(pipeline.clients, `probe-${run}`))) {
+      context.skip('the endpoint sends no S3 event for a delete on a versioned bucket');
+    }
     const key = `${names.prefix}${owner('carol')}/to be deleted.jpg`;
     await upload(key, await photoJpeg({ width: 800, height: 600, seed: 7 }), 'image/jpeg');
     const before = await settled(key);
