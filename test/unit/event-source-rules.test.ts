@@ -169,7 +169,7 @@ describe('the batching window (Using Lambda with Amazon SQS: batching behavior)'
     expect(Date.now() - started).toBeLessThan(800);
   });
 
-  it('takes what arrives in the last second of the window, and goes when the window closes', async () => {
+  it('waits out the window once the queue is drained, and takes what arrived meanwhile', async () => {
     const waiting = Array.from({ length: 12 }, (_, i) => message(i));
     const started = Date.now();
     setTimeout(() => waiting.push(message(100), message(101), message(102)), 500);

@@ -35,12 +35,9 @@ interface Collecting {
   /** When the batching window closes; set by the first message. */
   deadline?: number;
   full: boolean;
-  /** The last short poll of the window's last second found the queue without enough to fill the batch. */
-  idle: boolean;
+  /** The last receive took less than it asked for: the queue has nothing more waiting for now. */
+  drained: boolean;
 }
-
-/** In the window's last second, how long to wait after a short poll that left the batch unfilled. */
-const tailPollMs = 100;
 
 type Step =
   | { readonly kind: 'receive'; readonly waitSeconds: number; readonly closing: boolean }
@@ -55,20 +52,19 @@ export class BatchGatherer {
 
   async gather(): Promise<GatheredBatch> {
     const { queue, settings, isRunning, signal } = this.options;
-    const state: Collecting = { messages: [], bytes: payloadBytes([]), full: false, idle: false };
+    const state: Collecting = { messages: [], bytes: payloadBytes([]), full: false, drained: false };
     this.take(state, this.carried.splice(0));
     while (isRunning() && !state.full) {
       const step = this.nextStep(state);
       if (step.kind === 'done') break;
       if (step.kind === 'sleep') {
         await sleep(step.ms, undefined, { signal });
-        state.idle = false;
         continue;
       }
       const room = Math.min(sqsLimits.receiveLimit, settings.batchSize - state.messages.length);
       const received = await queue.receive(room, step.waitSeconds);
       await this.admit(state, received);
-      state.idle = step.waitSeconds === 0 && received.length < room;
+      state.drained = received.length < room;
       // Once the window has closed, only what is already waiting is taken.
       if (step.closing && received.length < room) break;
     }
@@ -84,11 +80,12 @@ export class BatchGatherer {
       const waitSeconds = Math.min(sqsLimits.longPollSeconds, Math.floor(remainingMs / 1000));
       return { kind: 'receive', waitSeconds, closing: false };
     }
-    // Long polls wait whole seconds: in the window's last fraction, short polls take what is
-    // waiting at once, a moment apart while the queue has too little to fill the batch.
+    // Long polls wait whole seconds. In the window's last fraction, while receives come back full,
+    // short polls take what is waiting at once; once the queue is drained, a timer waits out the
+    // window and a last short poll takes what arrived meanwhile.
     if (remainingMs > 0)
-      return state.idle
-        ? { kind: 'sleep', ms: Math.min(remainingMs, tailPollMs) }
+      return state.drained
+        ? { kind: 'sleep', ms: remainingMs }
         : { kind: 'receive', waitSeconds: 0, closing: false };
     return { kind: 'receive', waitSeconds: 0, closing: true };
   }
