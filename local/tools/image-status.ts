@@ -8,6 +8,8 @@ export interface StageView {
   readonly reasonCode?: string;
   readonly reason?: string;
   readonly updatedAt?: string;
+  /** The S3 sequencer of the event this record is the result of. */
+  readonly sequencer?: string;
   readonly data?: Record<string, unknown>;
 }
 
@@ -38,6 +40,7 @@ export const imageStanding = async (
       ...(typeof item.reasonCode === 'string' ? { reasonCode: item.reasonCode } : {}),
       ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
       ...(typeof item.updatedAt === 'string' ? { updatedAt: item.updatedAt } : {}),
+      ...(typeof item.sequencer === 'string' ? { sequencer: item.sequencer } : {}),
       ...(typeof item.data === 'object' && item.data !== null
         ? { data: item.data as Record<string, unknown> }
         : {}),

@@ -233,9 +233,13 @@ describe.concurrent('keys and timing', () => {
   it('keeps the last of three quick overwrites, whatever order the work runs in', async () => {
     for (const width of [640, 800, 320])
       await upload('overwritten.jpg', await photoJpeg({ width, height: 240 }));
+    // Every consumer on the newest event: each commits on its own, so metadata may be there first.
     const image = await standing(
       'overwritten.jpg',
-      (i) => i.settled && i.stages.metadata?.data?.width === 320,
+      (i) =>
+        i.settled &&
+        i.stages.metadata?.data?.width === 320 &&
+        consumerNames.every((c) => i.stages[c]?.sequencer === i.stages.metadata?.sequencer),
     );
     expectAll(image, 'processed');
     // Settled on the last version, and stays there: no older event lands later.
