@@ -4,8 +4,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * `npm test` runs two vitest runs: every file but the SQS event source's side by side
- * (`test:parallel`), then the event source's files (`test:timing`) on a machine no other file is
- * loading. Those assert AWS's timings to a few hundred milliseconds (a batching window, five pollers
+ * (`test:parallel`), then the event source's files (`test:timing`), one at a time, on a machine no
+ * other file is loading. Those assert AWS's timings to a few hundred milliseconds (a batching window, five pollers
  * then one more every 200 ms, a deletion before a 3 s visibility timeout), which a starved event
  * loop misses when four workers share two cores with sharp's thread pool: seen on a clean clone,
  * where the bench test builds its image set meanwhile.
