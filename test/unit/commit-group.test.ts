@@ -4,6 +4,7 @@
  * committed again without it.
  */
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCommitQueue } from '../../lambdas/shared/batch/commit-queue';
 import { type CommitPlan, ImageTable, type StageRecord, stageKey } from '../../lambdas/shared/store';
@@ -55,6 +56,23 @@ describe('grouped commits', () => {
     expect(results).toEqual(['committed', 'conflict', 'committed']);
     expect((await table.getStage('metadata', 'taken'))?.commitId).toBe('first');
     expect((await table.getStage('metadata', 'fresh-2'))?.commitId).toBe('b');
+  });
+
+  it('sends a full group while the batch is still gathering, and the rest when it is released', async () => {
+    const signal = new AbortController().signal;
+    setMaxListeners(0, signal);
+    let gathering = true;
+    const queue = createCommitQueue(table, { inFlight: 1, signal, gathering: () => gathering });
+    const commits = Array.from({ length: 150 }, (_, i) => queue.commit(plan(`many-${i}`, `c${i}`)));
+    const settled = commits.map((commit) => commit.then(() => true));
+    const pending = () => Promise.race([Promise.all(settled.slice(0, 100)), sleep(10_000).then(() => 'late')]);
+    expect(await pending()).not.toBe('late');
+    expect(await table.getStage('metadata', 'many-99')).toBeDefined();
+    expect(await table.getStage('metadata', 'many-100')).toBeUndefined();
+    gathering = false;
+    queue.release();
+    expect(new Set(await Promise.all(commits))).toEqual(new Set(['committed']));
+    expect((await table.getStage('metadata', 'many-149'))?.commitId).toBe('c149');
   });
 
   it('commits a batch of ten images in a few requests, not ten', async () => {

@@ -25,35 +25,27 @@ export interface CommitQueueOptions {
   readonly gathering?: () => boolean;
 }
 
-/** Whether the waiting plans are more than one TransactWriteItems takes. */
-const overOneGroup = (waiting: readonly Waiting[]): boolean => {
+/**
+ * How many of the waiting plans, in arrival order, fit one TransactWriteItems (100 actions, 4 MB);
+ * the first always goes, so a plan too large on its own is sent, and refused, rather than kept.
+ */
+const groupLength = (waiting: readonly Waiting[]): number => {
   let actions = 0;
   let bytes = 0;
-  for (const { plan } of waiting) {
+  for (const [index, { plan }] of waiting.entries()) {
     const weight = planWeight(plan);
     actions += weight.actions;
     bytes += weight.bytes;
-    if (actions > transactionActionLimit || bytes > transactionByteLimit) return true;
+    if (index > 0 && (actions > transactionActionLimit || bytes > transactionByteLimit)) return index;
   }
-  return false;
+  return waiting.length;
 };
 
-/** As many waiting plans as fit one TransactWriteItems (100 actions, 4 MB), in arrival order. */
-const takeGroup = (waiting: Waiting[]): Waiting[] => {
-  const group: Waiting[] = [];
-  let actions = 0;
-  let bytes = 0;
-  while (waiting.length > 0) {
-    const weight = planWeight((waiting[0] as Waiting).plan);
-    const fits =
-      actions + weight.actions <= transactionActionLimit && bytes + weight.bytes <= transactionByteLimit;
-    if (group.length > 0 && !fits) break;
-    group.push(waiting.shift() as Waiting);
-    actions += weight.actions;
-    bytes += weight.bytes;
-  }
-  return group;
-};
+/** Whether the waiting plans are more than one TransactWriteItems takes. */
+const overOneGroup = (waiting: readonly Waiting[]): boolean => groupLength(waiting) < waiting.length;
+
+/** As many waiting plans as fit one TransactWriteItems, in arrival order. */
+const takeGroup = (waiting: Waiting[]): Waiting[] => waiting.splice(0, groupLength(waiting));
 
 /**
  * The commits of a batch, grouped: while images of the batch are still being worked on (and the
