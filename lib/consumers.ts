@@ -52,7 +52,7 @@ export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
     maxBatchingWindowSeconds: 0,
     maxConcurrency: 10,
     recordConcurrency: 2,
-    // Peak 1.3 GB with two 40 MP progressive JPEGs at once (npm run bench, memory): 2048 keeps 30%.
+    // Peak 1.3 GB with two 40 MP progressive JPEGs at once (npm run bench, memory): 2048 keeps 37%.
     memorySize: 2048,
     timeoutSeconds: 60,
   },
@@ -62,8 +62,8 @@ export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 10,
     recordConcurrency: 8,
-    // Peak 0.7-1.12 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
-    // threads decode up to four at once, about 240 MB each plus 120 MB loaded; 1792 keeps 30%.
+    // Peak 1.16 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
+    // threads decode up to four at once, about 240 MB each plus 120 MB loaded; 1792 keeps 35%.
     memorySize: 1792,
     timeoutSeconds: 30,
   },
@@ -73,8 +73,8 @@ export const consumerDefaults: Record<ConsumerName, ConsumerSettings> = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 10,
     recordConcurrency: 8,
-    // Peak 0.89-0.9 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
-    // threads decode up to four at once; 1536 keeps 40%.
+    // Peak 0.95 GB with eight 40 MP progressive JPEGs (npm run bench, memory): libuv's 4
+    // threads decode up to four at once; 1536 keeps 38%.
     memorySize: 1536,
     timeoutSeconds: 30,
   },
