@@ -34,9 +34,11 @@ export { consumerLabel, formatStatus } from './status-line';
 export {
   accountForStorm,
   formatStorm,
+  type KeyState,
   runStorm,
   type StormAccount,
   type StormOptions,
   type StormVerdict,
+  stormVerdict,
 } from './storm';
 export { ensureLocalAssembly, type LocalAssembly, type LocalAssemblyOptions, localContext } from './synth';

@@ -6,6 +6,7 @@ import { indexEntryPrefix } from '../../lambdas/indexing/entries';
 import { consumerNames, stackOutputs, thumbnailPrefix } from '../../lambdas/shared/constants';
 import { imageIdOf, normalizeSequencer } from '../../lambdas/shared/events';
 import { ImageTable, type StageRecord, stageSortKey } from '../../lambdas/shared/store';
+import { sequencerOfKey } from '../../lambdas/thumbnail/stage';
 import { photoJpeg } from '../../samples/images';
 import type { ObjectEvent } from '../emulator';
 import { type Accounting, deadLetterKeys, listKeys } from './accounting';
@@ -107,7 +108,7 @@ const liveSize = async (pipeline: PipelineView, bucket: string, key: string) => 
   }
 };
 
-interface KeyState {
+export interface KeyState {
   readonly stages: readonly (StageRecord | undefined)[];
   readonly live: { width?: number; height?: number } | undefined;
   readonly newest: ObjectEvent | undefined;
@@ -116,23 +117,51 @@ interface KeyState {
   readonly entries: readonly string[];
 }
 
+interface DerivedProblem {
+  readonly detail: string;
+  readonly olderLeftovers: boolean;
+}
+
+interface Problems {
+  readonly verdict: StormVerdict;
+  readonly detail?: string;
+  /** The only problem is thumbnails of older events: an older event's message may wait in a DLQ. */
+  readonly olderLeftovers?: boolean;
+}
+
 const sameSet = (a: readonly string[], b: readonly string[]) => [...a].sort().join() === [...b].sort().join();
 
+/**
+ * Thumbnails stored beyond those named, all of events older than the committed one: what an attempt
+ * of an older event leaves when its message ends in a DLQ before its sweep (the redrive sweeps it).
+ */
+const onlyOlderLeftovers = (named: readonly string[], stored: readonly string[], sequencer: string) =>
+  named.every((key) => stored.includes(key)) &&
+  stored.filter((key) => !named.includes(key)).every((key) => (sequencerOfKey(key) ?? sequencer) < sequencer);
+
 /** Derived objects and items exactly as the committed records name them: nothing of another attempt. */
-const derivedProblem = ({ stages, thumbnails, entries }: KeyState): string | undefined => {
-  const thumbnail = stages[consumerNames.indexOf('thumbnail')]?.data as
-    | { thumbnails?: { key: string }[] }
-    | undefined;
-  const named = (thumbnail?.thumbnails ?? []).map((entry) => entry.key);
-  if (!sameSet(named, thumbnails)) return `${thumbnails.length} thumbnails stored, ${named.length} named`;
+const derivedProblem = ({ stages, thumbnails, entries }: KeyState): DerivedProblem | undefined => {
+  const thumbnail = stages[consumerNames.indexOf('thumbnail')];
+  const named = ((thumbnail?.data as { thumbnails?: { key: string }[] } | undefined)?.thumbnails ?? []).map(
+    (entry) => entry.key,
+  );
+  if (!sameSet(named, thumbnails)) {
+    return {
+      detail: `${thumbnails.length} thumbnails stored, ${named.length} named`,
+      olderLeftovers: onlyOlderLeftovers(named, thumbnails, thumbnail?.sequencer ?? ''),
+    };
+  }
   const indexed = stages[consumerNames.indexOf('indexing')]?.derivedKeys ?? [];
   return sameSet(indexed, entries)
     ? undefined
-    : `index entries ${entries.join(',')} differ from ${indexed.join(',')}`;
+    : {
+        detail: `index entries ${entries.join(',')} differ from ${indexed.join(',')}`,
+        olderLeftovers: false,
+      };
 };
 
 /** What is wrong with a key's records, given the live object (or none) and the newest event. */
-const stormProblems = (state: KeyState): { verdict: StormVerdict; detail?: string } => {
+const stormProblems = (state: KeyState): Problems => {
   const { stages, live, newest } = state;
   if (stages.some((stage) => stage === undefined)) return { verdict: 'still in progress' };
   const sequencers = new Set(stages.map((stage) => stage?.sequencer));
@@ -157,7 +186,23 @@ const stormProblems = (state: KeyState): { verdict: StormVerdict; detail?: strin
     };
   }
   const derived = derivedProblem(state);
-  return derived === undefined ? { verdict: 'newest event' } : { verdict: 'wrong state', detail: derived };
+  return derived === undefined
+    ? { verdict: 'newest event' }
+    : { verdict: 'wrong state', detail: derived.detail, olderLeftovers: derived.olderLeftovers };
+};
+
+/**
+ * A key's verdict. A message that failed maxReceiveCount times waits in a DLQ for the operator, and
+ * is listed, as in the soak: its consumer may still be on an older event, or (an older event's
+ * message) have left that event's thumbnails unswept until the redrive.
+ */
+export const stormVerdict = (state: KeyState, waitsInDlq: boolean): Omit<StormAccount, 'key'> => {
+  const { verdict, detail, olderLeftovers } = stormProblems(state);
+  const waiting = verdict === 'still in progress' || (verdict === 'wrong state' && olderLeftovers === true);
+  return {
+    verdict: waiting && waitsInDlq ? 'left in a DLQ (listed)' : verdict,
+    ...(detail === undefined ? {} : { detail }),
+  };
 };
 
 /**
@@ -193,11 +238,7 @@ export const accountForStorm = async (
         thumbnails: await listKeys(pipeline.clients.s3, derived, `${thumbnailPrefix}${imageId}/`),
         entries: items.filter((item) => item.sk.startsWith(indexEntryPrefix)).map((item) => item.sk),
       };
-      const account = { key, ...stormProblems(state) };
-      // A message that failed maxReceiveCount times waits in a DLQ for the operator: listed, as in the soak.
-      return account.verdict === 'still in progress' && inDlq.has(key)
-        ? { key, verdict: 'left in a DLQ (listed)' as const }
-        : account;
+      return { key, ...stormVerdict(state, inDlq.has(key)) };
     }),
   );
 };

@@ -65,7 +65,8 @@ describe('grouped commits', () => {
     const queue = createCommitQueue(table, { inFlight: 1, signal, gathering: () => gathering });
     const commits = Array.from({ length: 150 }, (_, i) => queue.commit(plan(`many-${i}`, `c${i}`)));
     const settled = commits.map((commit) => commit.then(() => true));
-    const pending = () => Promise.race([Promise.all(settled.slice(0, 100)), sleep(10_000).then(() => 'late')]);
+    const pending = () =>
+      Promise.race([Promise.all(settled.slice(0, 100)), sleep(10_000).then(() => 'late')]);
     expect(await pending()).not.toBe('late');
     expect(await table.getStage('metadata', 'many-99')).toBeDefined();
     expect(await table.getStage('metadata', 'many-100')).toBeUndefined();
