@@ -12,7 +12,7 @@ import type { Rate } from './types';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { localBackPressure } = await import('./load/api');
-const { phases, phaseGroups, selectPhases } = await import('./phases');
+const { phases, phaseGroups, selectPhases, suite } = await import('./phases');
 const { defaultSingleRunCount, plans } = await import('./plan');
 
 /**
@@ -24,10 +24,7 @@ const defaultMaxConcurrency = 2 * availableParallelism();
 
 const usage = `Usage: npm run bench -- [options]
 
-Without --rate, the whole suite on the local runtime: ${phases
-  .filter((phase) => phase.name !== 'load' && phase.name !== 'remote')
-  .map((phase) => phase.name)
-  .join(', ')} (about 10 minutes on 2 cores, longer on a shared machine; --quick about 4).
+Without --rate, the whole suite on the local runtime: ${suite.join(', ')} (about 10 minutes on 2 cores, longer on a shared machine; --quick about 4).
 
   --quick                a small run of everything, as a smoke test
   --only <phases>        only these phases (comma-separated; groups: ${Object.keys(phaseGroups).join(', ')}),

@@ -10,6 +10,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { InitializeMiddleware } from '@smithy/types';
 import { indexEntries } from '../../lambdas/indexing/entries';
 import { perceptualHash } from '../../lambdas/indexing/phash';
 import { ownerOf, tokensOf } from '../../lambdas/indexing/terms';
@@ -84,28 +85,17 @@ const runTimeoutMs = 120_000;
 /** Counts every call each client makes, so that a run can say how many requests a message costs. */
 const countCalls = (sqs: SQSClient, clients: AwsClients) => {
   const calls: Record<Service, number> = { sqs: 0, s3: 0, dynamodb: 0 };
+  const counter =
+    <I extends object, O extends object>(service: Service): InitializeMiddleware<I, O> =>
+    (next) =>
+    (args) => {
+      calls[service]++;
+      return next(args);
+    };
   const step = { step: 'initialize', name: 'benchCallCounter' } as const;
-  sqs.middlewareStack.add(
-    (next) => (args) => {
-      calls.sqs++;
-      return next(args);
-    },
-    step,
-  );
-  clients.s3.middlewareStack.add(
-    (next) => (args) => {
-      calls.s3++;
-      return next(args);
-    },
-    step,
-  );
-  clients.dynamo.middlewareStack.add(
-    (next) => (args) => {
-      calls.dynamodb++;
-      return next(args);
-    },
-    step,
-  );
+  sqs.middlewareStack.add(counter('sqs'), step);
+  clients.s3.middlewareStack.add(counter('s3'), step);
+  clients.dynamo.middlewareStack.add(counter('dynamodb'), step);
   return calls;
 };
 

@@ -179,18 +179,11 @@ const sweep = ({ sweep: s }: BenchResult) => {
       marks.filter(Boolean).join(', '),
     ];
   });
+  const align: Align[] = ['l', 'r', 'r', 'r', 'r', 'r', 'l'];
   return [
     '',
     `Sweep: one consumer at a time; messages a point: ${perPoint.join(', ')}`,
-    ...table(['consumer', 'batch', 'concurrency', 'msg/s', 'p95 batch s', 'peak RSS MB', ''], rows, [
-      'l',
-      'r',
-      'r',
-      'r',
-      'r',
-      'r',
-      'l',
-    ]),
+    ...table(['consumer', 'batch', 'concurrency', 'msg/s', 'p95 batch s', 'peak RSS MB', ''], rows, align),
     ...Object.entries(s.best).map(([consumer, best]) => `  ${consumer}: ${best.verdict}`),
   ];
 };
