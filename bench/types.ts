@@ -2,10 +2,11 @@
  * What `npm run bench` measures and writes to bench/results/latest.json (times are epoch ms). The
  * figures' shapes are those of the functions that compute them, where each field is explained.
  */
-import type { BackPressureSummary } from './load/api';
+import type { summarizeBackPressure } from './load/api';
 import type { summarizeImageSet } from './load/images';
 import type { ConsumerMemory } from './micro/memory';
 import type { runRawBound } from './pipeline/raw';
+import type { consumerSample } from './pipeline/sampler';
 import type { summarizeRun } from './pipeline/summarize';
 import type { runSweep } from './pipeline/sweep';
 import type { machineInfo, mappingsOf } from './runner';
@@ -13,7 +14,9 @@ import type { distribution } from './stats';
 
 export type ConsumerLabel = string;
 export type Rate = number | 'max';
-export type { BackPressureSummary, ConsumerMemory };
+export type { ConsumerMemory };
+/** What the API's back-pressure did in one run (`--via api`). */
+export type BackPressureSummary = ReturnType<typeof summarizeBackPressure>;
 /** p50, p95, p99, max and mean of durations, in seconds. */
 export type Distribution = ReturnType<typeof distribution>;
 export type RunResult = ReturnType<typeof summarizeRun>;
@@ -67,16 +70,7 @@ export interface UploadRecord {
 }
 
 /** What the runtime's status said about one consumer at one moment. */
-export interface ConsumerSample {
-  readonly backlog: number;
-  readonly notVisible: number;
-  readonly messagesInFlight: number;
-  readonly invocationsInFlight: number;
-  readonly concurrency: number;
-  readonly deleted: number;
-  readonly retried: number;
-  readonly dlqDepth: number;
-}
+export type ConsumerSample = ReturnType<typeof consumerSample>;
 
 export interface Sample {
   readonly at: number;

@@ -153,6 +153,10 @@ export interface LoadSpec {
   readonly settleTimeoutMs?: number;
 }
 
+/** Uploads the load will make: its count, or its rate over its duration; unknown at max for a time. */
+export const plannedUploads = ({ rate, count, durationSeconds = 0 }: Omit<LoadSpec, 'name'>) =>
+  count ?? (rate === 'max' ? undefined : Math.floor(rate * durationSeconds));
+
 /** Uploads the load, then waits (one sample a second) until every accepted upload is done or the time is up. */
 export const loadAndSettle = async (
   bench: BenchPipeline,
@@ -161,9 +165,7 @@ export const loadAndSettle = async (
   baseline: Sample,
   onProgress: (progress: PhaseProgress) => void = () => undefined,
 ): Promise<UploadRecord[]> => {
-  const planned =
-    spec.count ?? (spec.rate === 'max' ? undefined : Math.floor(spec.rate * (spec.durationSeconds ?? 0)));
-  const progressOf = runProgress(bench, spec.name, baseline, planned);
+  const progressOf = runProgress(bench, spec.name, baseline, plannedUploads(spec));
   let uploaded = 0;
   let draining = false;
   const ticker = setInterval(() => onProgress(progressOf(uploaded, draining)), 500);

@@ -12,7 +12,8 @@ import { uploadsPrefix } from '../../lambdas/shared/constants';
 import { runLoad } from '../load/generator';
 import type { BenchImage } from '../load/images';
 import type { PhaseProgress } from '../progress';
-import type { Rate, RunResult } from '../types';
+import type { RunResult } from '../types';
+import { type LoadSpec, plannedUploads } from './bench-pipeline';
 import { allDone, type StageReader, type StageTimes, stageReader } from './stages';
 import { summarizeRun } from './summarize';
 
@@ -24,14 +25,10 @@ export interface RemoteTarget {
   readonly region: string;
 }
 
-export interface RemoteRunOptions {
+export interface RemoteRunOptions extends Omit<LoadSpec, 'name'> {
   readonly target: RemoteTarget;
   readonly images: readonly BenchImage[];
-  readonly rate: Rate;
-  readonly count?: number;
-  readonly durationSeconds?: number;
   readonly runId: string;
-  readonly settleTimeoutMs?: number;
   readonly onProgress?: (progress: PhaseProgress) => void;
 }
 
@@ -88,7 +85,7 @@ export const runRemote = async (options: RemoteRunOptions): Promise<RunResult> =
   const s3 = new S3Client({ ...common, forcePathStyle: target.endpoint !== undefined });
   const dynamo = new DynamoDBClient(common);
   const watch: Watch = { keys: [], stages: new Map(), loading: true, stopped: false };
-  const planned = count ?? (rate === 'max' ? undefined : Math.floor(rate * (durationSeconds ?? 0)));
+  const planned = plannedUploads(options);
   const report = progressReport(watch, planned, options.onProgress);
   const watcher = watchStages(
     watch,
