@@ -7,6 +7,9 @@ export const round = (value: number, digits: number) => Number(value.toFixed(dig
 export const sig = (value: number, digits = 3): number =>
   Number.isFinite(value) ? Number(value.toPrecision(digits)) : value;
 
+/** One side of a comparison, to three significant figures. */
+export const side = (label: string, value: number, unit: string) => ({ label, value: sig(value), unit });
+
 export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
 /** Nearest-rank percentile (the value at or below which p% of the samples fall), as k6 reports it. */

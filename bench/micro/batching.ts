@@ -6,7 +6,7 @@
 import { loadavg } from 'node:os';
 import { consumerDefaults } from '../../lib/consumers';
 import { goals, micro } from '../plan';
-import { sig, sum } from '../stats';
+import { side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
 import type { BatchingMode, BatchingResult, BatchingSample } from './batching-job';
 import type { Micro } from './environment';
@@ -89,12 +89,8 @@ const toComparison = (
   ];
   return {
     name: `batching: ${consumer}${oneWayDelayMs === 0 ? '' : `, ${2 * oneWayDelayMs} ms round trips`}`,
-    baseline: { label: 'batch 1, a request per item', value: sig(single.messagesPerSecond), unit: 'msg/s' },
-    candidate: {
-      label: `batch ${batched}, atomic commit per image`,
-      value: sig(many.messagesPerSecond),
-      unit: 'msg/s',
-    },
+    baseline: side('batch 1, a request per item', single.messagesPerSecond, 'msg/s'),
+    candidate: side(`batch ${batched}, atomic commit per image`, many.messagesPerSecond, 'msg/s'),
     ratio: sig(ratio),
     goal: `>= ${goals.batchingSpeedup}x messages/s`,
     met: ratio >= goals.batchingSpeedup,

@@ -5,7 +5,7 @@
  */
 import { loadavg } from 'node:os';
 import { micro } from '../plan';
-import { sig, sum } from '../stats';
+import { side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
 import type { Micro } from './environment';
 import {
@@ -44,8 +44,8 @@ const comparison = (
   const [base, candidate] = [throughput(samples, baseline), throughput(samples, 'module-scope')];
   return {
     name: `keep-alive: indexing over ${protocol}${baseline === 'per-invocation' ? '' : ', vs SDK default agent'}`,
-    baseline: { label: labels[baseline], value: sig(base), unit: 'msg/s' },
-    candidate: { label: labels['module-scope'], value: sig(candidate), unit: 'msg/s' },
+    baseline: side(labels[baseline], base, 'msg/s'),
+    candidate: side(labels['module-scope'], candidate, 'msg/s'),
     ratio: sig(candidate / base),
     goal: '> 1',
     met: candidate > base,
