@@ -4,7 +4,7 @@
  * for it and stops before a phase that does not use it, so that no measurement shares the machine
  * with an idle pipeline. A phase that fails is a note and a goal not met; the phases after it run.
  */
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { relative } from 'node:path';
 import { concurrencyCeiling } from '../local/emulator/event-source/settings';
 import { readTopology } from '../local/emulator/template/topology';
@@ -19,7 +19,7 @@ import type { RemoteTarget } from './pipeline/remote';
 import { accountedGoal } from './pipeline/verdicts';
 import { type BenchPlan, contendedShare, warmupMaxMegapixels } from './plan';
 import type { PhaseProgress } from './progress';
-import { round } from './stats';
+import { loadAverage, round } from './stats';
 import type { BenchResult, PhaseReport, Rate } from './types';
 
 export interface BenchSettings {
@@ -69,8 +69,7 @@ export const machineInfo = (loadAtStart: number) => ({
   memoryGb: Math.round(totalmem() / 2 ** 30),
   node: process.version,
   platform: `${process.platform}-${process.arch}`,
-  /** 1-minute load average at the start and the end: other work on the machine shows here. */
-  loadAverage: { start: loadAtStart, end: round(loadavg()[0] ?? 0, 2) },
+  loadAverage: { start: loadAtStart, end: round(loadAverage(), 2) },
 });
 
 /** Each consumer's mapping as the template sets it, and as the runtime will run it under the cap. */
@@ -216,7 +215,7 @@ const runNotes = (reports: readonly PhaseReport[], settings: BenchSettings) => {
 
 export const runBench = async (settings: BenchSettings): Promise<BenchResult> => {
   const started = Date.now();
-  const loadAtStart = round(loadavg()[0] ?? 0, 2);
+  const loadAtStart = round(loadAverage(), 2);
   const [progress, log] = [settings.onProgress ?? (() => undefined), settings.log ?? (() => undefined)];
   const { imageSet, ...prepared } = await prepare(settings, progress, log);
   const runId = new Date(started).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');

@@ -3,10 +3,9 @@
  * 10 with one atomic commit per image against batch size 1 with a request per item; on loopback, and
  * (full run) with a network's round trips added by a relay.
  */
-import { loadavg } from 'node:os';
 import { consumerDefaults } from '../../lib/consumers';
 import { goals, micro } from '../plan';
-import { side, sig, sum } from '../stats';
+import { loadAverage, loadSince, side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
 import type { BatchingMode, BatchingResult, BatchingSample } from './batching-job';
 import type { Micro } from './environment';
@@ -111,7 +110,7 @@ export const compareBatching = async (context: Micro): Promise<Comparison[]> => 
         context.log(
           `batching: ${consumer}${proxy ? ` with ${2 * oneWayDelayMs} ms round trips` : ''} (${rounds} round(s) of ${messagesPerRun} messages a side)`,
         );
-        const loadBefore = loadavg()[0] ?? 0;
+        const loadBefore = loadAverage();
         const job = {
           target: context.target,
           consumer,
@@ -130,8 +129,7 @@ export const compareBatching = async (context: Micro): Promise<Comparison[]> => 
             RECORD_CONCURRENCY: String(consumerDefaults[consumer].recordConcurrency),
           },
         );
-        const load = [loadBefore, loadavg()[0] ?? 0].map((value) => value.toFixed(1)).join(' -> ');
-        comparisons.push(toComparison(consumer, result, oneWayDelayMs, load));
+        comparisons.push(toComparison(consumer, result, oneWayDelayMs, loadSince(loadBefore)));
       }
     } finally {
       await proxy?.close();
