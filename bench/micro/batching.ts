@@ -106,21 +106,13 @@ export const compareBatching = async (context: Micro): Promise<Comparison[]> => 
     const endpoint = proxy?.endpoint ?? context.endpoint;
     try {
       for (const consumer of consumers) {
-        const { messagesPerRun, warmupMessages, rounds, imageWorkSamples } = plan.batching;
+        const { messagesPerRun, rounds } = plan.batching;
         context.log(
           `batching: ${consumer}${proxy ? ` with ${2 * oneWayDelayMs} ms round trips` : ''} (${rounds} round(s) of ${messagesPerRun} messages a side)`,
         );
         const loadBefore = loadAverage();
-        const job = {
-          target: context.target,
-          consumer,
-          endpoint,
-          objects,
-          messagesPerRun,
-          warmupMessages,
-          rounds,
-          imageWorkSamples,
-        };
+        const { oneWayDelaysMs: _, ...sizes } = plan.batching;
+        const job = { ...sizes, target: context.target, consumer, endpoint, objects };
         const result = await context.run(
           'batching',
           { ...job, maxConcurrency: micro.batchingMaxConcurrency, batchSize: batched },

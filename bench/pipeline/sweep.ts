@@ -198,15 +198,8 @@ const bestOf = (points: readonly SweepPoint[], defaults: SweepOptions['defaults'
             ? `the default (${setting}) is the fastest setting measured`
             : `the default (${setting}) reaches ${Math.round((ownPoint.messagesPerSecond / top.messagesPerSecond) * 100)}% of the fastest (batch ${top.batchSize} x ${top.maxConcurrency})`;
       const { batchSize, maxConcurrency, messagesPerSecond } = top;
-      const best = {
-        batchSize,
-        maxConcurrency,
-        messagesPerSecond,
-        defaultBatchSize: own.batchSize,
-        defaultMaxConcurrency: own.maxConcurrency,
-        verdict,
-      };
-      return [consumer, best];
+      const ownSetting = { defaultBatchSize: own.batchSize, defaultMaxConcurrency: own.maxConcurrency };
+      return [consumer, { batchSize, maxConcurrency, messagesPerSecond, ...ownSetting, verdict }];
     }),
   );
 };
