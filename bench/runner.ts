@@ -1,8 +1,6 @@
 /**
- * Runs a selection of phases, in order, on one image set and one synthesized stack. What phases
- * share (the warmed local pipeline, the micro comparisons' backend) starts when a phase first asks
- * for it and stops before a phase that does not use it, so that no measurement shares the machine
- * with an idle pipeline. A phase that fails is a note and a goal not met; the phases after it run.
+ * Runs a selection of phases, in order, on one image set and one synthesized stack. A phase that fails
+ * is a note and a goal not met; the phases after it run.
  */
 import { cpus, totalmem } from 'node:os';
 import { relative } from 'node:path';

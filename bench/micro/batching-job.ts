@@ -1,8 +1,7 @@
 /**
- * The batching comparison's process: the indexing or metadata consumer fed through the local
- * runtime's own SQS event source (SqsPoller) from a real queue, batch size 10 with one atomic commit
- * per image against batch size 1 with a request per item, runs alternated; then the consumer's image
- * work alone, bodies in memory, to price what no batching can take away.
+ * The batching comparison's process: the consumer fed through the local runtime's own SQS event source
+ * (SqsPoller) from a real queue, both batch sizes alternated; then its image work alone, which no
+ * batching can take away.
  */
 import {
   CreateQueueCommand,

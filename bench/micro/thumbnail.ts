@@ -1,7 +1,6 @@
 /**
- * The thumbnail consumer against sharp alone, through the consumer's own renderer: the deployed handler (S3 GET, checks, six
- * renditions, six PUTs, the commit) against renderThumbnails from lambdas/thumbnail/render.ts on the
- * same 12 MP images already in memory, at the same concurrency, so the baseline cannot drift from
+ * The deployed thumbnail handler against its own renderer (renderThumbnails, lambdas/thumbnail/render.ts)
+ * on the same 12 MP images already in memory, at the same concurrency: the baseline cannot drift from
  * the consumer's algorithm.
  */
 import pLimit from 'p-limit';

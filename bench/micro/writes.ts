@@ -1,9 +1,6 @@
 /**
- * DynamoDB writes on the embedded backend, in this process with the backend, each on a fresh table
- * of the stack's schema: items a second by write API (PutItem, BatchWriteItem of 25, and the
- * backend's transactions of 1 and 40 conditional Puts, the same calls in flight), and the two ways
- * to commit an indexing result atomically (the consumers' TransactWriteItems through commitPlan,
- * against entries keyed by sequencer behind a conditional commit record).
+ * DynamoDB writes on the embedded backend, each comparison on a fresh table of the stack's schema:
+ * items a second by write API, and the two ways to commit an indexing result atomically.
  */
 import {
   BatchWriteItemCommand,

@@ -1,8 +1,6 @@
 /**
- * The load generator against a deployed stack: uploads to its bucket, then reads the consumers' stage
- * records from its table (at most one round of BatchGetItem a second, only for images not yet done)
- * until every image is done or the time is up. No runtime here, so no queue depths, raw bound or
- * sweep: the deployment's own CloudWatch metrics cover those.
+ * The load generator against a deployed stack, latencies from the consumers' stage records in its
+ * table. No runtime here, so no queue depths, raw bound or sweep: CloudWatch covers those.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,10 +1,6 @@
 /**
- * The sweep of batch size and maximum concurrency, one consumer at a time. Each point is a fresh
- * local pipeline whose one mapping is adjusted; the images are uploaded outside the notification
- * prefix (so the other three consumers stay idle, leaving the machine to the one measured) and their
- * S3 events sent to that consumer's queue only. A warm-up round starts the environments the measured
- * round will use; the measured round's messages are all queued at once, so every batch is as full as
- * the setting allows.
+ * The sweep of batch size and maximum concurrency, one consumer at a time, each point on a fresh local
+ * pipeline with that one mapping adjusted and its S3 events sent to that consumer's queue only.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
