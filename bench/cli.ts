@@ -130,6 +130,7 @@ const settingsFromArgs = () => {
   const singleRun = rate !== undefined || remote;
   const count = positive('count', args.count);
   const durationSeconds = positive('duration', args.duration, false);
+  const target = { endpoint: args.endpoint, bucket: args.bucket ?? '', table: args.table ?? '' };
   return {
     projectDir: resolve(import.meta.dirname, '..'),
     plan: plans[args.quick ? 'quick' : 'full'],
@@ -143,16 +144,7 @@ const settingsFromArgs = () => {
         ? undefined
         : (positive('max-concurrency', args['max-concurrency']) ?? defaultMaxConcurrency),
     ...(args.via === 'api' ? { viaApi: localBackPressure } : {}),
-    ...(remote
-      ? {
-          remote: {
-            endpoint: args.endpoint,
-            bucket: args.bucket as string,
-            table: args.table as string,
-            region: args.region,
-          },
-        }
-      : {}),
+    ...(remote ? { remote: { ...target, region: args.region } } : {}),
     synth: args.synth,
   };
 };
