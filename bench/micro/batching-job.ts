@@ -65,12 +65,6 @@ export interface BatchingSample {
   readonly requests: Readonly<Record<Service, number>>;
 }
 
-export interface BatchingResult {
-  readonly samples: BatchingSample[];
-  /** CPU and wall time of the consumer's own image work per image, one image at a time. */
-  readonly imageWork: { readonly cpuMs: number; readonly wallMs: number };
-}
-
 interface Setup {
   readonly job: BatchingJob;
   readonly sqs: SQSClient;
@@ -228,7 +222,7 @@ const consume = async (setup: Setup, mode: BatchingMode, count: number): Promise
   };
 };
 
-/** The consumer's domain work on bodies already in memory, one image at a time. */
+/** CPU and wall time of the consumer's domain work per image, bodies in memory, one image at a time. */
 const measureImageWork = async (job: BatchingJob, s3: AwsClients['s3']) => {
   const bodies = await fetchBodies(s3, job.target.uploadsBucket, job.objects.slice(0, 8));
   const limits = imageLimitsFromEnv();
@@ -262,7 +256,7 @@ const measureImageWork = async (job: BatchingJob, s3: AwsClients['s3']) => {
   };
 };
 
-export const runBatchingJob = async (job: BatchingJob): Promise<BatchingResult> => {
+export const runBatchingJob = async (job: BatchingJob) => {
   const setup = setUp(job);
   for (const mode of batchingModes) await consume(setup, mode, job.warmupMessages);
   const samples: BatchingSample[] = [];

@@ -7,8 +7,9 @@ import { consumerDefaults } from '../../lib/consumers';
 import { goals, micro } from '../plan';
 import { loadAverage, loadSince, side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
-import type { BatchingMode, BatchingResult, BatchingSample } from './batching-job';
+import type { BatchingMode, BatchingSample } from './batching-job';
 import type { Micro } from './environment';
+import type { JobOutput } from './jobs';
 import { startLatencyProxy } from './proxies';
 import { smallPhotos } from './samples';
 import type { WiredConsumer } from './wired';
@@ -64,7 +65,7 @@ const shortfall = (single: ModeFigures, many: ModeFigures, imageCpu: number, one
 
 const toComparison = (
   consumer: WiredConsumer,
-  result: BatchingResult,
+  result: JobOutput<'batching'>,
   oneWayDelayMs: number,
   load: string,
 ): Comparison => {
