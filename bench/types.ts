@@ -6,7 +6,7 @@ import type { summarizeBackPressure } from './load/api';
 import type { summarizeImageSet } from './load/images';
 import type { ConsumerMemory } from './micro/memory';
 import type { runRawBound } from './pipeline/raw';
-import type { consumerSample } from './pipeline/sampler';
+import type { ConsumerSample } from './pipeline/sampler';
 import type { summarizeRun } from './pipeline/summarize';
 import type { runSweep } from './pipeline/sweep';
 import type { machineInfo, mappingsOf } from './runner';
@@ -14,7 +14,7 @@ import type { distribution } from './stats';
 
 export type ConsumerLabel = string;
 export type Rate = number | 'max';
-export type { ConsumerMemory };
+export type { ConsumerMemory, ConsumerSample };
 /** What the API's back-pressure did in one run (`--via api`). */
 export type BackPressureSummary = ReturnType<typeof summarizeBackPressure>;
 /** p50, p95, p99, max and mean of durations, in seconds. */
@@ -68,9 +68,6 @@ export interface UploadRecord {
   /** The API answered 429 (`--via api`): back-pressure, not a failure. */
   readonly refused?: boolean;
 }
-
-/** What the runtime's status said about one consumer at one moment. */
-export type ConsumerSample = ReturnType<typeof consumerSample>;
 
 export interface Sample {
   readonly at: number;

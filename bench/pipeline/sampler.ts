@@ -19,28 +19,21 @@ export interface Sampler {
   stop(): Promise<void>;
 }
 
-export const consumerSample = (status: ConsumerStatus) => {
-  const {
-    backlog,
-    notVisible,
-    messagesInFlight,
-    invocationsInFlight,
-    concurrency,
-    deleted,
-    retried,
-    dlqDepth,
-  } = status;
-  return {
-    backlog,
-    notVisible,
-    messagesInFlight,
-    invocationsInFlight,
-    concurrency,
-    deleted,
-    retried,
-    dlqDepth,
-  };
-};
+/** What a sample keeps of the runtime's status for each consumer. */
+const sampledCounts = [
+  'backlog',
+  'notVisible',
+  'messagesInFlight',
+  'invocationsInFlight',
+  'concurrency',
+  'deleted',
+  'retried',
+  'dlqDepth',
+] as const;
+export type ConsumerSample = Pick<ConsumerStatus, (typeof sampledCounts)[number]>;
+
+const consumerSample = (status: ConsumerStatus) =>
+  Object.fromEntries(sampledCounts.map((count) => [count, status[count]])) as ConsumerSample;
 
 const consumerSamples = async (pipeline: Pick<LocalPipeline, 'status'>) =>
   Object.fromEntries(
