@@ -14,6 +14,7 @@ import { type Micro, startMicro } from './micro/environment';
 import type { Phase, SoFar } from './phases';
 import { type BenchPipeline, startBenchPipeline, warmUp } from './pipeline/bench-pipeline';
 import type { RemoteTarget } from './pipeline/remote';
+import type { SweepSetting } from './pipeline/sweep';
 import { accountedGoal } from './pipeline/verdicts';
 import { type BenchPlan, contendedShare, warmupMaxMegapixels } from './plan';
 import type { PhaseProgress } from './progress';
@@ -48,10 +49,11 @@ export interface Context extends BenchSettings {
   readonly warmupImages: readonly BenchImage[];
   readonly warmupCount: number;
   readonly cloudAssemblyDir: string;
+  /** Distinguishes this bench's keys: `uploads/bench-<runId>-<run name>/...`. */
   readonly runId: string;
   readonly mappings: ReturnType<typeof mappingsOf>;
   /** Each consumer's setting in the template, for the sweep. */
-  readonly defaults: Readonly<Record<string, { batchSize: number; maxConcurrency: number }>>;
+  readonly defaults: Readonly<Record<string, SweepSetting>>;
   readonly soFar: SoFar;
   /** The shared local pipeline, started and warmed up on first use. */
   pipeline(): Promise<BenchPipeline>;

@@ -11,17 +11,13 @@ import { apiEnvironment, apiSender, type BenchBackPressure, type SendUpload } fr
 import { runLoad } from '../load/generator';
 import type { BenchImage } from '../load/images';
 import type { PhaseProgress } from '../progress';
+import type { Context } from '../runner';
 import type { Rate, Sample, UploadRecord } from '../types';
 import { type Sampler, startSampler } from './sampler';
 import type { BatchSpan } from './summarize';
 
-export interface BenchPipelineOptions {
-  readonly cloudAssemblyDir: string;
-  /** Distinguishes this bench's keys: `uploads/bench-<runId>-<run name>/...`. */
-  readonly runId: string;
-  readonly maxConcurrency?: number;
-  /** Upload through the stack's HTTP API, with these back-pressure settings (`--via api`). */
-  readonly viaApi?: BenchBackPressure;
+export interface BenchPipelineOptions
+  extends Pick<Context, 'cloudAssemblyDir' | 'runId' | 'maxConcurrency' | 'viaApi'> {
   readonly onError?: (message: string) => void;
 }
 

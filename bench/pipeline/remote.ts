@@ -8,8 +8,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { keepAliveHandler } from '../../lambdas/shared/clients';
 import { uploadsPrefix } from '../../lambdas/shared/constants';
 import { runLoad } from '../load/generator';
-import type { BenchImage } from '../load/images';
 import type { PhaseProgress } from '../progress';
+import type { Context } from '../runner';
 import type { RunResult } from '../types';
 import { type LoadSpec, plannedUploads } from './bench-pipeline';
 import { allDone, type StageReader, type StageTimes, stageReader } from './stages';
@@ -23,10 +23,8 @@ export interface RemoteTarget {
   readonly region: string;
 }
 
-export interface RemoteRunOptions extends Omit<LoadSpec, 'name'> {
+export interface RemoteRunOptions extends Omit<LoadSpec, 'name'>, Pick<Context, 'images' | 'runId'> {
   readonly target: RemoteTarget;
-  readonly images: readonly BenchImage[];
-  readonly runId: string;
   readonly onProgress?: (progress: PhaseProgress) => void;
 }
 

@@ -12,6 +12,7 @@ import { consumerLabel } from '../../local/tools/status-line';
 import { type BenchObject, createSequencer, uploadEventBody } from '../events';
 import type { BenchImage } from '../load/images';
 import type { SweepPlan } from '../plan';
+import type { Context } from '../runner';
 import { distribution, round, rssWatch, steadyRate, sum } from '../stats';
 import { outputOf } from './bench-pipeline';
 import { stageReader } from './stages';
@@ -21,13 +22,9 @@ export interface SweepSetting {
   readonly maxConcurrency: number;
 }
 
-export interface SweepOptions {
-  readonly cloudAssemblyDir: string;
-  readonly images: readonly BenchImage[];
-  readonly warmupImages: readonly BenchImage[];
+export interface SweepOptions
+  extends Pick<Context, 'cloudAssemblyDir' | 'images' | 'warmupImages' | 'defaults'> {
   readonly plan: SweepPlan;
-  /** Each consumer's setting in the template. */
-  readonly defaults: Readonly<Record<string, SweepSetting>>;
   readonly onProgress?: (point: number, points: number, label: string) => void;
 }
 
