@@ -12,7 +12,7 @@ import type { Rate } from './types';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { localBackPressure } = await import('./load/api');
-const { phases, phaseGroups, selectPhases } = await import('./phases');
+const { phases, phaseGroups, selectPhases, suite } = await import('./phases');
 const { defaultSingleRunCount, plans } = await import('./plan');
 
 /**
@@ -24,10 +24,7 @@ const defaultMaxConcurrency = 2 * availableParallelism();
 
 const usage = `Usage: npm run bench -- [options]
 
-Without --rate, the whole suite on the local runtime: ${phases
-  .filter((phase) => phase.name !== 'load' && phase.name !== 'remote')
-  .map((phase) => phase.name)
-  .join(', ')} (about 10 minutes on 2 cores, longer on a shared machine; --quick about 4).
+Without --rate, the whole suite on the local runtime: ${suite.join(', ')} (about 10 minutes on 2 cores, longer on a shared machine; --quick about 4).
 
   --quick                a small run of everything, as a smoke test
   --only <phases>        only these phases (comma-separated; groups: ${Object.keys(phaseGroups).join(', ')}),
@@ -133,6 +130,7 @@ const settingsFromArgs = () => {
   const singleRun = rate !== undefined || remote;
   const count = positive('count', args.count);
   const durationSeconds = positive('duration', args.duration, false);
+  const target = { endpoint: args.endpoint, bucket: args.bucket ?? '', table: args.table ?? '' };
   return {
     projectDir: resolve(import.meta.dirname, '..'),
     plan: plans[args.quick ? 'quick' : 'full'],
@@ -146,16 +144,7 @@ const settingsFromArgs = () => {
         ? undefined
         : (positive('max-concurrency', args['max-concurrency']) ?? defaultMaxConcurrency),
     ...(args.via === 'api' ? { viaApi: localBackPressure } : {}),
-    ...(remote
-      ? {
-          remote: {
-            endpoint: args.endpoint,
-            bucket: args.bucket as string,
-            table: args.table as string,
-            region: args.region,
-          },
-        }
-      : {}),
+    ...(remote ? { remote: { ...target, region: args.region } } : {}),
     synth: args.synth,
   };
 };

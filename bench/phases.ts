@@ -1,8 +1,4 @@
-/**
- * Every phase `npm run bench` can run, as data: its name, what it measures, what it needs (a warmed
- * local pipeline shared by the load runs, the micro comparisons' backend, or nothing shared), what
- * it runs and what it reports. The runner runs a selection of them in this order.
- */
+/** Every phase `npm run bench` can run, as data; the runner runs a selection of them in this order. */
 import { compareBatching } from './micro/batching';
 import type { Micro } from './micro/environment';
 import { compareKeepAlive } from './micro/keep-alive';

@@ -13,35 +13,6 @@ export interface SweepPlan {
   readonly consumers?: readonly string[];
 }
 
-export interface MicroPlan {
-  readonly batching: {
-    readonly messagesPerRun: number;
-    readonly warmupMessages: number;
-    readonly rounds: number;
-    readonly imageWorkSamples: number;
-    /** 0: the backend on loopback; more: each request also waits this long each way. */
-    readonly oneWayDelaysMs: readonly number[];
-  };
-  readonly recordConcurrency: { readonly rounds: number };
-  readonly keepAlive: {
-    readonly invocationsPerBlock: number;
-    readonly warmupInvocations: number;
-    readonly rounds: number;
-    /** A short run per mode through the TLS terminator, to count the handshakes each mode makes. */
-    readonly countHandshakes: boolean;
-  };
-  readonly thumbnail: { readonly images: number; readonly rounds: number };
-  /** Each image at the pixel limit as one wave of recordConcurrency records, or as a whole batch. */
-  readonly memory: readonly { readonly image: PixelLimitImage; readonly wholeBatch: boolean }[];
-  readonly writes: { readonly items: number; readonly concurrency: number };
-  readonly commits: {
-    readonly images: number;
-    readonly entries: number;
-    readonly rounds: number;
-    readonly concurrency: number;
-  };
-}
-
 export type PixelLimitImage = 'jpeg-39.9MP' | 'progressive-jpeg-39.9MP';
 
 export interface BenchPlan {
@@ -54,6 +25,35 @@ export interface BenchPlan {
   readonly sweep: SweepPlan;
   readonly micro: MicroPlan;
 }
+
+/** Each image at the pixel limit as one wave of recordConcurrency records, or as a whole batch. */
+type MemoryRun = { readonly image: PixelLimitImage; readonly wholeBatch: boolean };
+
+const fullMicro = {
+  batching: {
+    messagesPerRun: 120,
+    warmupMessages: 20,
+    rounds: 2,
+    imageWorkSamples: 40,
+    /** 0: the backend on loopback; more: each request also waits this long each way. */
+    oneWayDelaysMs: [0, 3],
+  },
+  recordConcurrency: { rounds: 2 },
+  /** countHandshakes: a short run per mode through the TLS terminator, to count the handshakes each makes. */
+  keepAlive: { invocationsPerBlock: 25, warmupInvocations: 5, rounds: 3, countHandshakes: true },
+  thumbnail: { images: 20, rounds: 3 },
+  memory: [
+    { image: 'jpeg-39.9MP', wholeBatch: true },
+    { image: 'progressive-jpeg-39.9MP', wholeBatch: true },
+  ] as readonly MemoryRun[],
+  /** Items of about 300 bytes per write API, 16 calls in flight. */
+  writes: { items: 2000, concurrency: 16 },
+  /** An upload then two overwrites with other words per image, 12 index entries a commit. */
+  commits: { images: 300, entries: 12, rounds: 3, concurrency: 8 },
+};
+
+/** What the micro comparisons measure, as a full run sets it. */
+export type MicroPlan = typeof fullMicro;
 
 const full: BenchPlan = {
   /** 8 passes of the image set, about 40 s of work here. */
@@ -73,26 +73,7 @@ const full: BenchPlan = {
     messagesFor: { metadata: 200, indexing: 200 },
     includeDefaults: true,
   },
-  micro: {
-    batching: {
-      messagesPerRun: 120,
-      warmupMessages: 20,
-      rounds: 2,
-      imageWorkSamples: 40,
-      oneWayDelaysMs: [0, 3],
-    },
-    recordConcurrency: { rounds: 2 },
-    keepAlive: { invocationsPerBlock: 25, warmupInvocations: 5, rounds: 3, countHandshakes: true },
-    thumbnail: { images: 20, rounds: 3 },
-    memory: [
-      { image: 'jpeg-39.9MP', wholeBatch: true },
-      { image: 'progressive-jpeg-39.9MP', wholeBatch: true },
-    ],
-    /** Items of about 300 bytes per write API, 16 calls in flight. */
-    writes: { items: 2000, concurrency: 16 },
-    /** An upload then two overwrites with other words per image, 12 index entries a commit. */
-    commits: { images: 300, entries: 12, rounds: 3, concurrency: 8 },
-  },
+  micro: fullMicro,
 };
 
 /** A small run of everything, as a smoke test: about three minutes. */

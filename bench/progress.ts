@@ -11,13 +11,6 @@ export interface PhaseProgress {
   readonly detail?: string;
 }
 
-export interface ProgressBar {
-  update(progress: PhaseProgress): void;
-  /** A line of its own above the bar. */
-  log(line: string): void;
-  done(): void;
-}
-
 const barWidth = 28;
 
 const bar = (done: number, total: number | undefined) => {
@@ -32,7 +25,7 @@ const clock = (ms: number) => {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 };
 
-export const progressBar = (stream: NodeJS.WriteStream = process.stderr): ProgressBar => {
+export const progressBar = (stream: NodeJS.WriteStream = process.stderr) => {
   const started = Date.now();
   const tty = stream.isTTY === true;
   let lastPhase = '';
@@ -45,7 +38,7 @@ export const progressBar = (stream: NodeJS.WriteStream = process.stderr): Progre
     drawn = false;
   };
   return {
-    update(progress) {
+    update(progress: PhaseProgress) {
       const line = text(progress);
       if (tty) {
         const width = stream.columns ?? 120;
@@ -57,7 +50,8 @@ export const progressBar = (stream: NodeJS.WriteStream = process.stderr): Progre
       }
       lastPhase = progress.phase;
     },
-    log(line) {
+    /** A line of its own above the bar. */
+    log(line: string) {
       clear();
       stream.write(`${line}\n`);
     },

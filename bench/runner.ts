@@ -1,10 +1,8 @@
 /**
- * Runs a selection of phases, in order, on one image set and one synthesized stack. What phases
- * share (the warmed local pipeline, the micro comparisons' backend) starts when a phase first asks
- * for it and stops before a phase that does not use it, so that no measurement shares the machine
- * with an idle pipeline. A phase that fails is a note and a goal not met; the phases after it run.
+ * Runs a selection of phases, in order, on one image set and one synthesized stack. A phase that fails
+ * is a note and a goal not met; the phases after it run.
  */
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { relative } from 'node:path';
 import { concurrencyCeiling } from '../local/emulator/event-source/settings';
 import { readTopology } from '../local/emulator/template/topology';
@@ -16,10 +14,11 @@ import { type Micro, startMicro } from './micro/environment';
 import type { Phase, SoFar } from './phases';
 import { type BenchPipeline, startBenchPipeline, warmUp } from './pipeline/bench-pipeline';
 import type { RemoteTarget } from './pipeline/remote';
+import type { SweepSetting } from './pipeline/sweep';
 import { accountedGoal } from './pipeline/verdicts';
 import { type BenchPlan, contendedShare, warmupMaxMegapixels } from './plan';
 import type { PhaseProgress } from './progress';
-import { round } from './stats';
+import { loadAverage, round } from './stats';
 import type { BenchResult, PhaseReport, Rate } from './types';
 
 export interface BenchSettings {
@@ -50,10 +49,11 @@ export interface Context extends BenchSettings {
   readonly warmupImages: readonly BenchImage[];
   readonly warmupCount: number;
   readonly cloudAssemblyDir: string;
+  /** Distinguishes this bench's keys: `uploads/bench-<runId>-<run name>/...`. */
   readonly runId: string;
   readonly mappings: ReturnType<typeof mappingsOf>;
   /** Each consumer's setting in the template, for the sweep. */
-  readonly defaults: Readonly<Record<string, { batchSize: number; maxConcurrency: number }>>;
+  readonly defaults: Readonly<Record<string, SweepSetting>>;
   readonly soFar: SoFar;
   /** The shared local pipeline, started and warmed up on first use. */
   pipeline(): Promise<BenchPipeline>;
@@ -69,8 +69,7 @@ export const machineInfo = (loadAtStart: number) => ({
   memoryGb: Math.round(totalmem() / 2 ** 30),
   node: process.version,
   platform: `${process.platform}-${process.arch}`,
-  /** 1-minute load average at the start and the end: other work on the machine shows here. */
-  loadAverage: { start: loadAtStart, end: round(loadavg()[0] ?? 0, 2) },
+  loadAverage: { start: loadAtStart, end: round(loadAverage(), 2) },
 });
 
 /** Each consumer's mapping as the template sets it, and as the runtime will run it under the cap. */
@@ -216,7 +215,7 @@ const runNotes = (reports: readonly PhaseReport[], settings: BenchSettings) => {
 
 export const runBench = async (settings: BenchSettings): Promise<BenchResult> => {
   const started = Date.now();
-  const loadAtStart = round(loadavg()[0] ?? 0, 2);
+  const loadAtStart = round(loadAverage(), 2);
   const [progress, log] = [settings.onProgress ?? (() => undefined), settings.log ?? (() => undefined)];
   const { imageSet, ...prepared } = await prepare(settings, progress, log);
   const runId = new Date(started).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');

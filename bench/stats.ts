@@ -1,11 +1,15 @@
 /** The arithmetic every phase measures with: percentiles, rates, overlaps, CPU and memory. */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 export const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /** Three significant figures at most: enough for a ratio measured on a noisy machine. */
 export const sig = (value: number, digits = 3): number =>
   Number.isFinite(value) ? Number(value.toPrecision(digits)) : value;
+
+/** One side of a comparison, to three significant figures. */
+export const side = (label: string, value: number, unit: string) => ({ label, value: sig(value), unit });
 
 export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 
@@ -82,6 +86,12 @@ export const maxOverlap = (intervals: readonly { start: number; end: number; wei
   }
   return most;
 };
+
+/** The 1-minute load average: other work on the machine shows here. */
+export const loadAverage = () => loadavg()[0] ?? 0;
+
+/** The load average from `before` to now, for a comparison's notes: "0.8 -> 1.9". */
+export const loadSince = (before: number) => `${before.toFixed(1)} -> ${loadAverage().toFixed(1)}`;
 
 /** CPU seconds of this process (all threads) since `from`, and what that means per item and per second. */
 export const cpuSince = (from: NodeJS.CpuUsage, items: number, wallMs: number) => {

@@ -2,10 +2,11 @@
  * What `npm run bench` measures and writes to bench/results/latest.json (times are epoch ms). The
  * figures' shapes are those of the functions that compute them, where each field is explained.
  */
-import type { BackPressureSummary } from './load/api';
+import type { summarizeBackPressure } from './load/api';
 import type { summarizeImageSet } from './load/images';
 import type { ConsumerMemory } from './micro/memory';
 import type { runRawBound } from './pipeline/raw';
+import type { ConsumerSample } from './pipeline/sampler';
 import type { summarizeRun } from './pipeline/summarize';
 import type { runSweep } from './pipeline/sweep';
 import type { machineInfo, mappingsOf } from './runner';
@@ -13,7 +14,9 @@ import type { distribution } from './stats';
 
 export type ConsumerLabel = string;
 export type Rate = number | 'max';
-export type { BackPressureSummary, ConsumerMemory };
+export type { ConsumerMemory, ConsumerSample };
+/** What the API's back-pressure did in one run (`--via api`). */
+export type BackPressureSummary = ReturnType<typeof summarizeBackPressure>;
 /** p50, p95, p99, max and mean of durations, in seconds. */
 export type Distribution = ReturnType<typeof distribution>;
 export type RunResult = ReturnType<typeof summarizeRun>;
@@ -64,18 +67,6 @@ export interface UploadRecord {
   readonly error?: string;
   /** The API answered 429 (`--via api`): back-pressure, not a failure. */
   readonly refused?: boolean;
-}
-
-/** What the runtime's status said about one consumer at one moment. */
-export interface ConsumerSample {
-  readonly backlog: number;
-  readonly notVisible: number;
-  readonly messagesInFlight: number;
-  readonly invocationsInFlight: number;
-  readonly concurrency: number;
-  readonly deleted: number;
-  readonly retried: number;
-  readonly dlqDepth: number;
 }
 
 export interface Sample {

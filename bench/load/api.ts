@@ -6,7 +6,7 @@
 import { apiEnv } from '../../lambdas/api/constants';
 import type { LocalPipeline } from '../../local/emulator';
 import type { FunctionSpec } from '../../local/emulator/template';
-import type { Goal, RunResult, Sample, UploadRecord } from '../types';
+import type { BackPressureSummary, Goal, RunResult, Sample, UploadRecord } from '../types';
 import type { BenchImage } from './images';
 
 /** How one upload is sent: returns the key it was stored under. */
@@ -79,23 +79,11 @@ export const apiSender = async (pipeline: LocalPipeline): Promise<SendUpload> =>
   };
 };
 
-/** What the API's back-pressure did in one run (`--via api`). */
-export interface BackPressureSummary {
-  readonly attempted: number;
-  readonly accepted: number;
-  readonly refused: number;
-  readonly refusedShare: number;
-  /** The deepest any one consumer queue got (waiting + in flight), against the most it may hold. */
-  readonly peakQueueDepth: number;
-  readonly maxBacklog: number;
-  readonly drainSeconds: number;
-}
-
 export const summarizeBackPressure = (
   uploads: readonly UploadRecord[],
   samples: readonly Sample[],
   settings: BenchBackPressure,
-): BackPressureSummary => {
+) => {
   const refused = uploads.filter((upload) => upload.refused === true).length;
   const depths = samples.flatMap((sample) =>
     Object.values(sample.consumers).map((consumer) => consumer.backlog + consumer.notVisible),
@@ -105,6 +93,7 @@ export const summarizeBackPressure = (
     accepted: uploads.filter((upload) => upload.error === undefined).length,
     refused,
     refusedShare: uploads.length === 0 ? 0 : Math.round((refused / uploads.length) * 1000) / 1000,
+    /** The deepest any one consumer queue got (waiting + in flight), against the most it may hold. */
     peakQueueDepth: Math.max(0, ...depths),
     maxBacklog: settings.maxBacklog,
     drainSeconds: settings.drainSeconds,

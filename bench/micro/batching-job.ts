@@ -1,8 +1,7 @@
 /**
- * The batching comparison's process: the indexing or metadata consumer fed through the local
- * runtime's own SQS event source (SqsPoller) from a real queue, batch size 10 with one atomic commit
- * per image against batch size 1 with a request per item, runs alternated; then the consumer's image
- * work alone, bodies in memory, to price what no batching can take away.
+ * The batching comparison's process: the consumer fed through the local runtime's own SQS event source
+ * (SqsPoller) from a real queue, both batch sizes alternated; then its image work alone, which no
+ * batching can take away.
  */
 import {
   CreateQueueCommand,
@@ -10,6 +9,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { InitializeMiddleware } from '@smithy/types';
 import { indexEntries } from '../../lambdas/indexing/entries';
 import { perceptualHash } from '../../lambdas/indexing/phash';
 import { ownerOf, tokensOf } from '../../lambdas/indexing/terms';
@@ -65,12 +65,6 @@ export interface BatchingSample {
   readonly requests: Readonly<Record<Service, number>>;
 }
 
-export interface BatchingResult {
-  readonly samples: BatchingSample[];
-  /** CPU and wall time of the consumer's own image work per image, one image at a time. */
-  readonly imageWork: { readonly cpuMs: number; readonly wallMs: number };
-}
-
 interface Setup {
   readonly job: BatchingJob;
   readonly sqs: SQSClient;
@@ -84,28 +78,17 @@ const runTimeoutMs = 120_000;
 /** Counts every call each client makes, so that a run can say how many requests a message costs. */
 const countCalls = (sqs: SQSClient, clients: AwsClients) => {
   const calls: Record<Service, number> = { sqs: 0, s3: 0, dynamodb: 0 };
+  const counter =
+    <I extends object, O extends object>(service: Service): InitializeMiddleware<I, O> =>
+    (next) =>
+    (args) => {
+      calls[service]++;
+      return next(args);
+    };
   const step = { step: 'initialize', name: 'benchCallCounter' } as const;
-  sqs.middlewareStack.add(
-    (next) => (args) => {
-      calls.sqs++;
-      return next(args);
-    },
-    step,
-  );
-  clients.s3.middlewareStack.add(
-    (next) => (args) => {
-      calls.s3++;
-      return next(args);
-    },
-    step,
-  );
-  clients.dynamo.middlewareStack.add(
-    (next) => (args) => {
-      calls.dynamodb++;
-      return next(args);
-    },
-    step,
-  );
+  sqs.middlewareStack.add(counter('sqs'), step);
+  clients.s3.middlewareStack.add(counter('s3'), step);
+  clients.dynamo.middlewareStack.add(counter('dynamodb'), step);
   return calls;
 };
 
@@ -239,7 +222,7 @@ const consume = async (setup: Setup, mode: BatchingMode, count: number): Promise
   };
 };
 
-/** The consumer's domain work on bodies already in memory, one image at a time. */
+/** CPU and wall time of the consumer's domain work per image, bodies in memory, one image at a time. */
 const measureImageWork = async (job: BatchingJob, s3: AwsClients['s3']) => {
   const bodies = await fetchBodies(s3, job.target.uploadsBucket, job.objects.slice(0, 8));
   const limits = imageLimitsFromEnv();
@@ -273,7 +256,7 @@ const measureImageWork = async (job: BatchingJob, s3: AwsClients['s3']) => {
   };
 };
 
-export const runBatchingJob = async (job: BatchingJob): Promise<BatchingResult> => {
+export const runBatchingJob = async (job: BatchingJob) => {
   const setup = setUp(job);
   for (const mode of batchingModes) await consume(setup, mode, job.warmupMessages);
   const samples: BatchingSample[] = [];

@@ -3,13 +3,13 @@
  * 10 with one atomic commit per image against batch size 1 with a request per item; on loopback, and
  * (full run) with a network's round trips added by a relay.
  */
-import { loadavg } from 'node:os';
 import { consumerDefaults } from '../../lib/consumers';
 import { goals, micro } from '../plan';
-import { sig, sum } from '../stats';
+import { loadAverage, loadSince, side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
-import type { BatchingMode, BatchingResult, BatchingSample } from './batching-job';
+import type { BatchingMode, BatchingSample } from './batching-job';
 import type { Micro } from './environment';
+import type { JobOutput } from './jobs';
 import { startLatencyProxy } from './proxies';
 import { smallPhotos } from './samples';
 import type { WiredConsumer } from './wired';
@@ -65,7 +65,7 @@ const shortfall = (single: ModeFigures, many: ModeFigures, imageCpu: number, one
 
 const toComparison = (
   consumer: WiredConsumer,
-  result: BatchingResult,
+  result: JobOutput<'batching'>,
   oneWayDelayMs: number,
   load: string,
 ): Comparison => {
@@ -89,12 +89,8 @@ const toComparison = (
   ];
   return {
     name: `batching: ${consumer}${oneWayDelayMs === 0 ? '' : `, ${2 * oneWayDelayMs} ms round trips`}`,
-    baseline: { label: 'batch 1, a request per item', value: sig(single.messagesPerSecond), unit: 'msg/s' },
-    candidate: {
-      label: `batch ${batched}, atomic commit per image`,
-      value: sig(many.messagesPerSecond),
-      unit: 'msg/s',
-    },
+    baseline: side('batch 1, a request per item', single.messagesPerSecond, 'msg/s'),
+    candidate: side(`batch ${batched}, atomic commit per image`, many.messagesPerSecond, 'msg/s'),
     ratio: sig(ratio),
     goal: `>= ${goals.batchingSpeedup}x messages/s`,
     met: ratio >= goals.batchingSpeedup,
@@ -111,21 +107,13 @@ export const compareBatching = async (context: Micro): Promise<Comparison[]> => 
     const endpoint = proxy?.endpoint ?? context.endpoint;
     try {
       for (const consumer of consumers) {
-        const { messagesPerRun, warmupMessages, rounds, imageWorkSamples } = plan.batching;
+        const { messagesPerRun, rounds } = plan.batching;
         context.log(
           `batching: ${consumer}${proxy ? ` with ${2 * oneWayDelayMs} ms round trips` : ''} (${rounds} round(s) of ${messagesPerRun} messages a side)`,
         );
-        const loadBefore = loadavg()[0] ?? 0;
-        const job = {
-          target: context.target,
-          consumer,
-          endpoint,
-          objects,
-          messagesPerRun,
-          warmupMessages,
-          rounds,
-          imageWorkSamples,
-        };
+        const loadBefore = loadAverage();
+        const { oneWayDelaysMs: _, ...sizes } = plan.batching;
+        const job = { ...sizes, target: context.target, consumer, endpoint, objects };
         const result = await context.run(
           'batching',
           { ...job, maxConcurrency: micro.batchingMaxConcurrency, batchSize: batched },
@@ -134,8 +122,7 @@ export const compareBatching = async (context: Micro): Promise<Comparison[]> => 
             RECORD_CONCURRENCY: String(consumerDefaults[consumer].recordConcurrency),
           },
         );
-        const load = [loadBefore, loadavg()[0] ?? 0].map((value) => value.toFixed(1)).join(' -> ');
-        comparisons.push(toComparison(consumer, result, oneWayDelayMs, load));
+        comparisons.push(toComparison(consumer, result, oneWayDelayMs, loadSince(loadBefore)));
       }
     } finally {
       await proxy?.close();

@@ -85,14 +85,8 @@ export const startMicro = async (plan: MicroPlan, log: (line: string) => void): 
         const body = bodies[i % bodies.length] as Buffer;
         const key = `uploads/bench/${group}/${String(i).padStart(4, '0')}.jpg`;
         const Metadata = { title: `bench photo ${i % bodies.length}` };
-        const put = {
-          Bucket: target.uploadsBucket,
-          Key: key,
-          Body: body,
-          ContentType: 'image/jpeg',
-          Metadata,
-        };
-        await clients.s3.send(new PutObjectCommand(put));
+        const [Bucket, ContentType] = [target.uploadsBucket, 'image/jpeg'];
+        await clients.s3.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType, Metadata }));
         objects.push({ key, size: body.length });
       }
       return objects;

@@ -1,8 +1,4 @@
-/**
- * The consumers as the micro jobs run them: the deployed handler modules themselves, configured by
- * the job's environment as Lambda configures them (TABLE_NAME, RECORD_CONCURRENCY, ...), and what
- * the jobs share around them.
- */
+/** The consumers as the micro jobs run them (the deployed handler modules), and what the jobs share. */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ConsumerName } from '../../lambdas/shared/constants';

@@ -1,7 +1,6 @@
 /**
- * The jobs a micro comparison runs in a process of its own, by name. Each is loaded only in its own
- * process, so that a memory job's process holds its consumer's code and nothing else; the parent
- * imports the types only.
+ * The jobs a micro comparison runs in a process of its own, by name, each loaded only there: a memory
+ * job's process holds its consumer's code and nothing else; the parent imports the types only.
  */
 export const jobs = {
   batching: async () => (await import('./batching-job')).runBatchingJob,

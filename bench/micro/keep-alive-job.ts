@@ -1,8 +1,4 @@
-/**
- * The keep-alive comparison's process: the indexing consumer over many small batches, one invocation
- * at a time (one environment), with its clients made once at module scope (createAwsClients,
- * keep-alive) or made in every invocation, as a handler that forgot module scope does.
- */
+/** The keep-alive comparison's process: the indexing consumer, one invocation at a time, in each client mode. */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -3,9 +3,8 @@
  * clients made once at module scope against clients made in every invocation; over the backend's
  * plain HTTP, and through a local TLS terminator (the handshake AWS endpoints cost).
  */
-import { loadavg } from 'node:os';
 import { micro } from '../plan';
-import { sig, sum } from '../stats';
+import { loadAverage, loadSince, side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
 import type { Micro } from './environment';
 import {
@@ -44,8 +43,8 @@ const comparison = (
   const [base, candidate] = [throughput(samples, baseline), throughput(samples, 'module-scope')];
   return {
     name: `keep-alive: indexing over ${protocol}${baseline === 'per-invocation' ? '' : ', vs SDK default agent'}`,
-    baseline: { label: labels[baseline], value: sig(base), unit: 'msg/s' },
-    candidate: { label: labels['module-scope'], value: sig(candidate), unit: 'msg/s' },
+    baseline: side(labels[baseline], base, 'msg/s'),
+    candidate: side(labels['module-scope'], candidate, 'msg/s'),
     ratio: sig(candidate / base),
     goal: '> 1',
     met: candidate > base,
@@ -86,12 +85,12 @@ const recordConcurrency = { RECORD_CONCURRENCY: '4' };
 
 /** One timed run of every mode, with what it ran on. */
 const timedRun = async (context: Micro, job: KeepAliveJob, environment: Record<string, string>) => {
-  const loadBefore = loadavg()[0] ?? 0;
+  const loadBefore = loadAverage();
   const { samples, retried } = await context.run('keep-alive', job, environment);
   const { rounds, invocationsPerBlock } = context.plan.keepAlive;
   const shape =
     `${rounds} round(s) of ${invocationsPerBlock} invocations a mode, ${micro.keepAliveBatchRecords} records each, one at a time, modes rotated within one process; ` +
-    `load average ${[loadBefore, loadavg()[0] ?? 0].map((value) => value.toFixed(1)).join(' -> ')}` +
+    `load average ${loadSince(loadBefore)}` +
     (retried > 0 ? `; ${retried} records failed and were retried, figures are suspect` : '');
   return { samples, shape };
 };

@@ -6,7 +6,7 @@
 import { consumerDefaults } from '../../lib/consumers';
 import { type BenchObject, createSequencer, uploadBatch } from '../events';
 import { goals, micro } from '../plan';
-import { peakRssMb, rssWatch, sig, sum } from '../stats';
+import { peakRssMb, rssWatch, side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
 import type { Micro, Target } from './environment';
 import { alternated, deployedHandler } from './handlers';
@@ -45,8 +45,6 @@ type Run = Awaited<ReturnType<typeof runRecordConcurrencyJob>>;
 
 const describe = (label: string, runs: readonly Run[]) =>
   `${label}: ${runs.map((r) => `${sig(r.images / r.seconds)} img/s, peak ${sig(r.peakRssMb)} MB (sampled every 20 ms ${sig(r.sampledPeakRssMb)}, warm ${sig(r.warmRssMb)})`).join('; ')}`;
-
-const side = (label: string, value: number, unit: string) => ({ label, value: sig(value), unit });
 
 export const compareRecordConcurrency = async (context: Micro): Promise<Comparison[]> => {
   const bound = consumerDefaults.thumbnail.recordConcurrency;

@@ -1,10 +1,8 @@
 /**
- * The thumbnail consumer against sharp alone, through the consumer's own renderer: the deployed handler (S3 GET, checks, six
- * renditions, six PUTs, the commit) against renderThumbnails from lambdas/thumbnail/render.ts on the
- * same 12 MP images already in memory, at the same concurrency, so the baseline cannot drift from
+ * The deployed thumbnail handler against its own renderer (renderThumbnails, lambdas/thumbnail/render.ts)
+ * on the same 12 MP images already in memory, at the same concurrency: the baseline cannot drift from
  * the consumer's algorithm.
  */
-import { loadavg } from 'node:os';
 import pLimit from 'p-limit';
 import { createAwsClients } from '../../lambdas/shared/clients';
 import { imageLimitsFromEnv } from '../../lambdas/shared/image';
@@ -13,7 +11,7 @@ import { renderThumbnails } from '../../lambdas/thumbnail/render';
 import { consumerDefaults } from '../../lib/consumers';
 import { type BenchObject, createSequencer, uploadBatch } from '../events';
 import { goals } from '../plan';
-import { cpuMs, parentCpuMs, sig, sum } from '../stats';
+import { cpuMs, loadAverage, loadSince, parentCpuMs, side, sig, sum } from '../stats';
 import type { Comparison } from '../types';
 import type { Micro, Target } from './environment';
 import { alternated, deployedHandler, fetchBodies } from './handlers';
@@ -95,30 +93,25 @@ export const compareThumbnailWithSharp = async (context: Micro): Promise<Compari
   context.log(
     `thumbnail consumer vs sharp alone (its renderer): ${rounds} round(s) of ${images} images a side`,
   );
-  const loadBefore = loadavg()[0] ?? 0;
+  const loadBefore = loadAverage();
   const samples = await context.run(
     'thumbnail',
     { target: context.target, objects, concurrency: recordConcurrency, batchSize, rounds },
     { RECORD_CONCURRENCY: String(recordConcurrency) },
   );
-  const load = [loadBefore, loadavg()[0] ?? 0].map((value) => value.toFixed(1)).join(' -> ');
   const [renderer, consumer] = [of(samples, 'renderer'), of(samples, 'consumer')];
   const ratio = consumer.rate / renderer.rate;
   const perRound = consumer.runs.map((value, i) => sig(value / (renderer.runs[i] ?? Number.NaN)));
   return [
     {
       name: 'thumbnail consumer vs sharp alone',
-      baseline: {
-        label: 'sharp alone: renderThumbnails, same images',
-        value: sig(renderer.rate),
-        unit: 'img/s',
-      },
-      candidate: { label: 'thumbnail consumer (handler)', value: sig(consumer.rate), unit: 'img/s' },
+      baseline: side('sharp alone: renderThumbnails, same images', renderer.rate, 'img/s'),
+      candidate: side('thumbnail consumer (handler)', consumer.rate, 'img/s'),
       ratio: sig(ratio),
       goal: `>= ${goals.thumbnailVsSharp}`,
       met: ratio >= goals.thumbnailVsSharp,
       notes: [
-        `runs (img/s): renderer ${renderer.runs.map((v) => sig(v)).join(', ')}; consumer ${consumer.runs.map((v) => sig(v)).join(', ')}; consumer/renderer per round ${perRound.join(', ')}; load average ${load}`,
+        `runs (img/s): renderer ${renderer.runs.map((v) => sig(v)).join(', ')}; consumer ${consumer.runs.map((v) => sig(v)).join(', ')}; consumer/renderer per round ${perRound.join(', ')}; load average ${loadSince(loadBefore)}`,
         `CPU per image: renderer alone ${sig(renderer.cpu)} ms; consumer ${sig(consumer.cpu)} ms in its process + ${sig(consumer.backendCpu)} ms in the backend (S3, table); by the consumer's own CPU (S3 elsewhere, as on AWS) the ratio would be ${sig(renderer.cpu / consumer.cpu)}`,
         `${objects.length} x 12 MP JPEG per run, ${recordConcurrency} at once on both sides (recordConcurrency), consumer in batches of ${batchSize} one after another; the renderer's own settings (6 renditions: 128/512/1024 px, JPEG q80 + WebP q80)`,
         'renderer alone: bodies already in memory, the header read, one decode at the largest width (shrink-on-load), smaller widths from the previous one; the consumer adds S3 GET, sniff and truncation checks, 6 S3 PUTs, a LIST and the atomic commit per image, a BatchGetItem per batch, against a backend on the same 2 cores',

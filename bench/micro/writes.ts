@@ -1,9 +1,6 @@
 /**
- * DynamoDB writes on the embedded backend, in this process with the backend, each on a fresh table
- * of the stack's schema: items a second by write API (PutItem, BatchWriteItem of 25, and the
- * backend's transactions of 1 and 40 conditional Puts, the same calls in flight), and the two ways
- * to commit an indexing result atomically (the consumers' TransactWriteItems through commitPlan,
- * against entries keyed by sequencer behind a conditional commit record).
+ * DynamoDB writes on the embedded backend, each comparison on a fresh table of the stack's schema:
+ * items a second by write API, and the two ways to commit an indexing result atomically.
  */
 import {
   BatchWriteItemCommand,
@@ -16,7 +13,7 @@ import pLimit from 'p-limit';
 import { commitPlan } from '../../lambdas/shared/store';
 import { createLocalClients } from '../../local/emulator/clients';
 import { createImagesTable } from '../../samples/tables';
-import { sig } from '../stats';
+import { side, sig } from '../stats';
 import type { Comparison } from '../types';
 import type { Micro } from './environment';
 
@@ -101,16 +98,11 @@ export const compareWriteApis = async (context: Micro): Promise<Comparison[]> =>
     }
     const [put, ...others] = rates;
     if (put === undefined) return [];
-    const side = (rate: (typeof rates)[number]) => ({
-      label: rate.name,
-      value: sig(rate.items),
-      unit: 'items/s',
-    });
     const shape = `${items} items of about 300 bytes per API, ${concurrency} calls in flight; calls/s: ${rates.map((r) => `${r.name} ${sig(r.calls)}`).join(', ')}`;
     return others.map((other, index) => ({
       name: `writes: ${other.name} vs PutItem`,
-      baseline: side(put),
-      candidate: side(other),
+      baseline: side(put.name, put.items, 'items/s'),
+      candidate: side(other.name, other.items, 'items/s'),
       ratio: sig(other.items / put.items),
       ...(index === 0 ? { notes: [shape] } : {}),
     }));
@@ -220,16 +212,12 @@ export const compareCommitDesigns = async (context: Micro): Promise<Comparison[]
     return [
       {
         name: 'commit designs: entries keyed by sequencer vs one transaction',
-        baseline: {
-          label: 'TransactWriteItems per image (commitPlan)',
-          value: sig(transaction.perSecond),
-          unit: 'commits/s',
-        },
-        candidate: {
-          label: 'BatchWrite entries, conditional record, BatchWrite deletes',
-          value: sig(versioned.perSecond),
-          unit: 'commits/s',
-        },
+        baseline: side('TransactWriteItems per image (commitPlan)', transaction.perSecond, 'commits/s'),
+        candidate: side(
+          'BatchWrite entries, conditional record, BatchWrite deletes',
+          versioned.perSecond,
+          'commits/s',
+        ),
         ratio: sig(versioned.perSecond / transaction.perSecond),
         notes: [
           `requests a commit: transaction ${sig(transaction.requests)}, versioned ${sig(versioned.requests)}`,

@@ -11,17 +11,13 @@ import { apiEnvironment, apiSender, type BenchBackPressure, type SendUpload } fr
 import { runLoad } from '../load/generator';
 import type { BenchImage } from '../load/images';
 import type { PhaseProgress } from '../progress';
+import type { Context } from '../runner';
 import type { Rate, Sample, UploadRecord } from '../types';
 import { type Sampler, startSampler } from './sampler';
 import type { BatchSpan } from './summarize';
 
-export interface BenchPipelineOptions {
-  readonly cloudAssemblyDir: string;
-  /** Distinguishes this bench's keys: `uploads/bench-<runId>-<run name>/...`. */
-  readonly runId: string;
-  readonly maxConcurrency?: number;
-  /** Upload through the stack's HTTP API, with these back-pressure settings (`--via api`). */
-  readonly viaApi?: BenchBackPressure;
+export interface BenchPipelineOptions
+  extends Pick<Context, 'cloudAssemblyDir' | 'runId' | 'maxConcurrency' | 'viaApi'> {
   readonly onError?: (message: string) => void;
 }
 
@@ -153,6 +149,10 @@ export interface LoadSpec {
   readonly settleTimeoutMs?: number;
 }
 
+/** Uploads the load will make: its count, or its rate over its duration; unknown at max for a time. */
+export const plannedUploads = ({ rate, count, durationSeconds = 0 }: Omit<LoadSpec, 'name'>) =>
+  count ?? (rate === 'max' ? undefined : Math.floor(rate * durationSeconds));
+
 /** Uploads the load, then waits (one sample a second) until every accepted upload is done or the time is up. */
 export const loadAndSettle = async (
   bench: BenchPipeline,
@@ -161,9 +161,7 @@ export const loadAndSettle = async (
   baseline: Sample,
   onProgress: (progress: PhaseProgress) => void = () => undefined,
 ): Promise<UploadRecord[]> => {
-  const planned =
-    spec.count ?? (spec.rate === 'max' ? undefined : Math.floor(spec.rate * (spec.durationSeconds ?? 0)));
-  const progressOf = runProgress(bench, spec.name, baseline, planned);
+  const progressOf = runProgress(bench, spec.name, baseline, plannedUploads(spec));
   let uploaded = 0;
   let draining = false;
   const ticker = setInterval(() => onProgress(progressOf(uploaded, draining)), 500);

@@ -16,11 +16,18 @@ import { type BenchPipeline, type LoadSpec, loadAndSettle, quietSample } from '.
 import { allDone, stageReader } from './stages';
 import { summarizeRun } from './summarize';
 
-const byConsumer = (statuses: readonly ConsumerStatus[], figure: (status: ConsumerStatus) => number) =>
-  Object.fromEntries(statuses.map((status) => [consumerLabel(status.functionName), figure(status)]));
-
-const difference = (after: Record<string, number>, before: Record<string, number>) =>
-  Object.fromEntries(Object.entries(after).map(([label, value]) => [label, value - (before[label] ?? 0)]));
+/** Per consumer, how much a count in the runtime's status grew between two readings. */
+const grown = (
+  before: readonly ConsumerStatus[],
+  after: readonly ConsumerStatus[],
+  count: 'retried' | 'coldStarts',
+) =>
+  Object.fromEntries(
+    after.map((status) => {
+      const earlier = before.find((b) => b.functionName === status.functionName)?.[count] ?? 0;
+      return [consumerLabel(status.functionName), status[count] - earlier];
+    }),
+  );
 
 /** Once the event sources are through, the records are there; a second look covers a late flush. */
 const readStages = async (bench: BenchPipeline, keys: readonly string[]) => {
@@ -97,14 +104,8 @@ export const runMeasured = async (
     samples,
     batches: bench.batches.filter((batch) => batch.start >= started),
     mappings: bench.mappings,
-    retried: difference(
-      byConsumer(after, (s) => s.retried),
-      byConsumer(before, (s) => s.retried),
-    ),
-    coldStarts: difference(
-      byConsumer(after, (s) => s.coldStarts),
-      byConsumer(before, (s) => s.coldStarts),
-    ),
+    retried: grown(before, after, 'retried'),
+    coldStarts: grown(before, after, 'coldStarts'),
     timeouts: sum(after.map((s) => s.timeouts)) - sum(before.map((s) => s.timeouts)),
     errors: sum(after.map((s) => s.errors)) - sum(before.map((s) => s.errors)),
     memory,

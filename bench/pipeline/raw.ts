@@ -20,17 +20,15 @@ import { consumerLabel } from '../../local/tools/status-line';
 import { createSequencer, uploadBatch } from '../events';
 import { runLoad } from '../load/generator';
 import type { BenchImage } from '../load/images';
+import type { Context } from '../runner';
 import { cpuSince, round, rssWatch } from '../stats';
 import type { UploadRecord } from '../types';
 import { outputOf } from './bench-pipeline';
 import { allDone, allDoneAt, stageReader } from './stages';
 
-export interface RawBoundOptions {
-  readonly cloudAssemblyDir: string;
-  readonly images: readonly BenchImage[];
+export interface RawBoundOptions
+  extends Pick<Context, 'cloudAssemblyDir' | 'images' | 'runId' | 'maxConcurrency'> {
   readonly count: number;
-  readonly runId: string;
-  readonly maxConcurrency?: number;
   /** The pipeline's warm-up, done here too before the clock starts, so both sides start equally warm. */
   readonly warmup: { readonly images: readonly BenchImage[]; readonly count: number };
   readonly onProgress?: (done: number, total: number, step: string) => void;

@@ -1,8 +1,6 @@
 /**
- * The load generator against a deployed stack: uploads to its bucket, then reads the consumers' stage
- * records from its table (at most one round of BatchGetItem a second, only for images not yet done)
- * until every image is done or the time is up. No runtime here, so no queue depths, raw bound or
- * sweep: the deployment's own CloudWatch metrics cover those.
+ * The load generator against a deployed stack, latencies from the consumers' stage records in its
+ * table. No runtime here, so no queue depths, raw bound or sweep: CloudWatch covers those.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,9 +8,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { keepAliveHandler } from '../../lambdas/shared/clients';
 import { uploadsPrefix } from '../../lambdas/shared/constants';
 import { runLoad } from '../load/generator';
-import type { BenchImage } from '../load/images';
 import type { PhaseProgress } from '../progress';
-import type { Rate, RunResult } from '../types';
+import type { Context } from '../runner';
+import type { RunResult } from '../types';
+import { type LoadSpec, plannedUploads } from './bench-pipeline';
 import { allDone, type StageReader, type StageTimes, stageReader } from './stages';
 import { summarizeRun } from './summarize';
 
@@ -24,14 +23,8 @@ export interface RemoteTarget {
   readonly region: string;
 }
 
-export interface RemoteRunOptions {
+export interface RemoteRunOptions extends Omit<LoadSpec, 'name'>, Pick<Context, 'images' | 'runId'> {
   readonly target: RemoteTarget;
-  readonly images: readonly BenchImage[];
-  readonly rate: Rate;
-  readonly count?: number;
-  readonly durationSeconds?: number;
-  readonly runId: string;
-  readonly settleTimeoutMs?: number;
   readonly onProgress?: (progress: PhaseProgress) => void;
 }
 
@@ -88,7 +81,7 @@ export const runRemote = async (options: RemoteRunOptions): Promise<RunResult> =
   const s3 = new S3Client({ ...common, forcePathStyle: target.endpoint !== undefined });
   const dynamo = new DynamoDBClient(common);
   const watch: Watch = { keys: [], stages: new Map(), loading: true, stopped: false };
-  const planned = count ?? (rate === 'max' ? undefined : Math.floor(rate * (durationSeconds ?? 0)));
+  const planned = plannedUploads(options);
   const report = progressReport(watch, planned, options.onProgress);
   const watcher = watchStages(
     watch,

@@ -3,9 +3,9 @@
  * retries) and this process's resident memory more often, for its peak. The functions run in worker
  * threads of this process, so its RSS covers them, the backend and the stored objects.
  */
-import type { LocalPipeline } from '../../local/emulator';
+import type { ConsumerStatus, LocalPipeline } from '../../local/emulator';
 import { consumerLabel } from '../../local/tools/status-line';
-import type { ConsumerSample, Sample } from '../types';
+import type { Sample } from '../types';
 
 export interface Sampler {
   /** Every sample so far, oldest first. */
@@ -19,21 +19,25 @@ export interface Sampler {
   stop(): Promise<void>;
 }
 
+/** What a sample keeps of the runtime's status for each consumer. */
+const sampledCounts = [
+  'backlog',
+  'notVisible',
+  'messagesInFlight',
+  'invocationsInFlight',
+  'concurrency',
+  'deleted',
+  'retried',
+  'dlqDepth',
+] as const;
+export type ConsumerSample = Pick<ConsumerStatus, (typeof sampledCounts)[number]>;
+
+const consumerSample = (status: ConsumerStatus) =>
+  Object.fromEntries(sampledCounts.map((count) => [count, status[count]])) as ConsumerSample;
+
 const consumerSamples = async (pipeline: Pick<LocalPipeline, 'status'>) =>
   Object.fromEntries(
-    (await pipeline.status()).map((status): [string, ConsumerSample] => [
-      consumerLabel(status.functionName),
-      {
-        backlog: status.backlog,
-        notVisible: status.notVisible,
-        messagesInFlight: status.messagesInFlight,
-        invocationsInFlight: status.invocationsInFlight,
-        concurrency: status.concurrency,
-        deleted: status.deleted,
-        retried: status.retried,
-        dlqDepth: status.dlqDepth,
-      },
-    ]),
+    (await pipeline.status()).map((status) => [consumerLabel(status.functionName), consumerSample(status)]),
   );
 
 export const startSampler = (pipeline: Pick<LocalPipeline, 'status'>): Sampler => {

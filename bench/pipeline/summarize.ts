@@ -183,8 +183,6 @@ export const summarizeRun = (record: RunRecord) => {
   const rateOf = rateFor(record);
   const firstStart = Math.min(...record.uploads.map((upload) => upload.startedAt));
   const lastEnd = Math.max(...record.uploads.map((upload) => upload.endedAt));
-  const queueDepth = queueDepthOf(record.samples ?? [], lastEnd);
-  const concurrency = concurrencyOf(record);
   const perConsumer = <T>(figure: (consumer: ConsumerName) => T) =>
     Object.fromEntries(consumerNames.map((consumer) => [consumer, figure(consumer)]));
   const timesOf = (consumer: ConsumerName) =>
@@ -192,10 +190,9 @@ export const summarizeRun = (record: RunRecord) => {
   return {
     name: record.name,
     rate: record.rate,
-    ...(record.requestedCount === undefined ? {} : { requestedCount: record.requestedCount }),
-    ...(record.requestedDurationSeconds === undefined
-      ? {}
-      : { requestedDurationSeconds: record.requestedDurationSeconds }),
+    // Figures a run does not have are left undefined, so the JSON leaves them out.
+    requestedCount: record.requestedCount,
+    requestedDurationSeconds: record.requestedDurationSeconds,
     uploads: uploadFigures(record.uploads, succeeded),
     throughput: {
       endToEnd: rateOf([...doneAt.values()]),
@@ -210,13 +207,13 @@ export const summarizeRun = (record: RunRecord) => {
     retried: record.retried ?? {},
     timeouts: record.timeouts ?? 0,
     errors: record.errors ?? 0,
-    ...(concurrency ? { concurrency } : {}),
-    ...(queueDepth ? { queueDepth } : {}),
-    ...(record.coldStarts ? { coldStarts: record.coldStarts } : {}),
-    ...(record.memory ? { memory: record.memory } : {}),
-    ...(record.cpu ? { cpu: record.cpu } : {}),
-    ...(record.accounting ? { accounting: record.accounting } : {}),
-    ...(record.backPressure ? { backPressure: record.backPressure } : {}),
+    concurrency: concurrencyOf(record),
+    queueDepth: queueDepthOf(record.samples ?? [], lastEnd),
+    coldStarts: record.coldStarts,
+    memory: record.memory,
+    cpu: record.cpu,
+    accounting: record.accounting,
+    backPressure: record.backPressure,
     unaccounted: record.unaccounted ?? succeeded.length - doneAt.size,
     timeline: timelineOf(record, doneAt),
   };

@@ -1,10 +1,6 @@
 /**
- * The sweep of batch size and maximum concurrency, one consumer at a time. Each point is a fresh
- * local pipeline whose one mapping is adjusted; the images are uploaded outside the notification
- * prefix (so the other three consumers stay idle, leaving the machine to the one measured) and their
- * S3 events sent to that consumer's queue only. A warm-up round starts the environments the measured
- * round will use; the measured round's messages are all queued at once, so every batch is as full as
- * the setting allows.
+ * The sweep of batch size and maximum concurrency, one consumer at a time, each point on a fresh local
+ * pipeline with that one mapping adjusted and its S3 events sent to that consumer's queue only.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -16,6 +12,7 @@ import { consumerLabel } from '../../local/tools/status-line';
 import { type BenchObject, createSequencer, uploadEventBody } from '../events';
 import type { BenchImage } from '../load/images';
 import type { SweepPlan } from '../plan';
+import type { Context } from '../runner';
 import { distribution, round, rssWatch, steadyRate, sum } from '../stats';
 import { outputOf } from './bench-pipeline';
 import { stageReader } from './stages';
@@ -25,13 +22,9 @@ export interface SweepSetting {
   readonly maxConcurrency: number;
 }
 
-export interface SweepOptions {
-  readonly cloudAssemblyDir: string;
-  readonly images: readonly BenchImage[];
-  readonly warmupImages: readonly BenchImage[];
+export interface SweepOptions
+  extends Pick<Context, 'cloudAssemblyDir' | 'images' | 'warmupImages' | 'defaults'> {
   readonly plan: SweepPlan;
-  /** Each consumer's setting in the template. */
-  readonly defaults: Readonly<Record<string, SweepSetting>>;
   readonly onProgress?: (point: number, points: number, label: string) => void;
 }
 
@@ -198,15 +191,8 @@ const bestOf = (points: readonly SweepPoint[], defaults: SweepOptions['defaults'
             ? `the default (${setting}) is the fastest setting measured`
             : `the default (${setting}) reaches ${Math.round((ownPoint.messagesPerSecond / top.messagesPerSecond) * 100)}% of the fastest (batch ${top.batchSize} x ${top.maxConcurrency})`;
       const { batchSize, maxConcurrency, messagesPerSecond } = top;
-      const best = {
-        batchSize,
-        maxConcurrency,
-        messagesPerSecond,
-        defaultBatchSize: own.batchSize,
-        defaultMaxConcurrency: own.maxConcurrency,
-        verdict,
-      };
-      return [consumer, best];
+      const ownSetting = { defaultBatchSize: own.batchSize, defaultMaxConcurrency: own.maxConcurrency };
+      return [consumer, { batchSize, maxConcurrency, messagesPerSecond, ...ownSetting, verdict }];
     }),
   );
 };

@@ -18,10 +18,7 @@ const efficiencyComparison = (raw: RawBoundResult, pipeline: RunResult): Compari
       `same ${raw.images} images, same bundles, hosts and concurrency, both started warm`,
       ...(pipeline.cpu
         ? [
-            `CPU seconds per image: raw ${raw.cpu.perImage}, pipeline ${pipeline.cpu.perImage} (ratio ${round(
-              raw.cpu.perImage / pipeline.cpu.perImage,
-              3,
-            )}); cores kept busy: raw ${raw.cpu.coresUsed}, pipeline ${pipeline.cpu.coresUsed}`,
+            `CPU seconds per image: raw ${raw.cpu.perImage}, pipeline ${pipeline.cpu.perImage} (ratio ${round(raw.cpu.perImage / pipeline.cpu.perImage, 3)}); cores kept busy: raw ${raw.cpu.coresUsed}, pipeline ${pipeline.cpu.coresUsed}`,
           ]
         : []),
       `per consumer (pipeline/raw): ${Object.entries(raw.perConsumer)

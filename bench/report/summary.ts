@@ -93,14 +93,10 @@ const backPressure = (result: BenchResult) => {
 
 const latency = (result: BenchResult, consumers: readonly string[]) => {
   if (result.runs.length === 0) return [];
-  const row = (label: string, d: Distribution | undefined) => [
-    label,
-    fixed(d?.p50),
-    fixed(d?.p95),
-    fixed(d?.p99),
-    fixed(d?.max),
-    String(d?.count ?? 0),
-  ];
+  const row = (label: string, d: Distribution | undefined) => {
+    const percentiles = [d?.p50, d?.p95, d?.p99, d?.max].map((value) => fixed(value));
+    return [label, ...percentiles, String(d?.count ?? 0)];
+  };
   const rows = result.runs.flatMap((run) => [
     row(`${runLabel(run)}: all four`, run.latency.allDone),
     ...consumers.map((c) => row(`    ${c}`, run.latency.perConsumer[c])),
@@ -179,18 +175,11 @@ const sweep = ({ sweep: s }: BenchResult) => {
       marks.filter(Boolean).join(', '),
     ];
   });
+  const align: Align[] = ['l', 'r', 'r', 'r', 'r', 'r', 'l'];
   return [
     '',
     `Sweep: one consumer at a time; messages a point: ${perPoint.join(', ')}`,
-    ...table(['consumer', 'batch', 'concurrency', 'msg/s', 'p95 batch s', 'peak RSS MB', ''], rows, [
-      'l',
-      'r',
-      'r',
-      'r',
-      'r',
-      'r',
-      'l',
-    ]),
+    ...table(['consumer', 'batch', 'concurrency', 'msg/s', 'p95 batch s', 'peak RSS MB', ''], rows, align),
     ...Object.entries(s.best).map(([consumer, best]) => `  ${consumer}: ${best.verdict}`),
   ];
 };
