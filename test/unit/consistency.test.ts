@@ -137,6 +137,27 @@ describe('consistency of the write path', () => {
     expect(await thumbnailObjects(aws, key)).toEqual(record?.data?.thumbnails.map((t) => t.key).sort());
   });
 
+  it("2. keeps an older overwrite's unswept thumbnails only until its failed message is redriven", async () => {
+    const key = 'uploads/frank/dead-lettered-overwrite.jpg';
+    const first = await upload(aws, key, await photoJpeg({ seed: 27, width: 800, height: 600 }));
+    const slow = consumer(aws, 'thumbnail');
+    const held = slow.s3Faults.hold(s3Request('PutObject', imageIdOf(aws.uploadsBucket, key)));
+    const older = slow.run([first]);
+    await held.reached;
+    await consumer(aws, 'thumbnail').run([await upload(aws, key, await photoJpeg({ seed: 28 }))]);
+    // The older attempt writes its set after the newer commit's sweep, then cannot sweep: it fails
+    // (every delivery of it, until it is in the DLQ).
+    slow.s3Faults.fail(s3Request('ListObjectsV2'));
+    held.release();
+    expect((await older).response.batchItemFailures).toHaveLength(1);
+    const named = async () =>
+      (await stageRecord<ThumbnailData>(aws, 'thumbnail', key))?.data?.thumbnails.map((t) => t.key).sort();
+    expect((await thumbnailObjects(aws, key)).length).toBe(2 * ((await named())?.length ?? 0));
+    // The redrive: the message again, on a consumer whose S3 answers.
+    expect((await consumer(aws, 'thumbnail').run([first])).response.batchItemFailures).toEqual([]);
+    expect(await thumbnailObjects(aws, key)).toEqual(await named());
+  });
+
   it('2. retries a deletion whose thumbnails S3 could not delete, until they are gone', async () => {
     const key = 'uploads/frank/stubborn.jpg';
     const thumbnail = consumer(aws, 'thumbnail');
