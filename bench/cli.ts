@@ -3,9 +3,10 @@
  * the load generator alone against a deployment). Progress on stderr, the summary on stdout, the
  * figures in bench/results/. Exits 1 when a goal is missed, 2 on a bad option.
  */
-import { availableParallelism } from 'node:os';
+
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { twoPerCore as defaultMaxConcurrency } from '../local/emulator/runtime/options';
 import type { Rate } from './types';
 
 // Before the SDK loads: its Node 20 deprecation notice says nothing a user of this tool can act on.
@@ -14,13 +15,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { localBackPressure } = await import('./load/api');
 const { phases, phaseGroups, selectPhases, suite } = await import('./phases');
 const { defaultSingleRunCount, plans } = await import('./plan');
-
-/**
- * Lambda gives each environment its own share of CPU; locally they all share this machine's cores.
- * Two invocations per core keep the cores busy while one waits on I/O, and keep each invocation
- * inside its timeout under overload (with 50 on 2 cores, thumbnail batches ran out of time).
- */
-const defaultMaxConcurrency = 2 * availableParallelism();
 
 const usage = `Usage: npm run bench -- [options]
 

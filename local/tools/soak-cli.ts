@@ -3,17 +3,11 @@
  * injected faults, then account for every one. Exits non-zero if any image is unaccounted for or
  * has the wrong outcome.
  */
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { twoPerCore as defaultMaxConcurrency } from '../emulator/runtime/options';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/**
- * As in the bench: every invocation shares this machine's cores, so the template's 50 at once on 2
- * cores run past the soak's 8 s timeouts and fill the DLQs with overload instead of faults.
- */
-const defaultMaxConcurrency = 2 * availableParallelism();
 
 const { values: args } = parseArgs({
   options: {

@@ -1,4 +1,5 @@
 /** What `startLocalPipeline` takes and what it answers. */
+import { availableParallelism } from 'node:os';
 import type { EmbeddedBackend } from '../backend';
 import type { LocalClients } from '../clients';
 import type { BatchReport } from '../event-source';
@@ -28,7 +29,8 @@ export interface LocalPipelineOptions {
   /** Default: the endpoint's own, from STS GetCallerIdentity. */
   readonly accountId?: string;
   /**
-   * Upper bound on concurrent invocations per event source mapping, over its MaximumConcurrency.
+   * Upper bound on concurrent invocations per event source mapping, over its MaximumConcurrency
+   * (the bench and the soak default to `twoPerCore`).
    * A mapping starts at Lambda's 5 concurrent batches and scales with its backlog up to the bound.
    */
   readonly maxConcurrency?: number;
@@ -124,3 +126,11 @@ export interface LocalPipeline {
   /** Stops polling, lets the invocations under way finish, then shuts everything down. */
   stop(): Promise<void>;
 }
+
+/**
+ * A `maxConcurrency` for load on this machine. Lambda gives each environment its own share of CPU;
+ * locally they all share this machine's cores. Two invocations per core keep the cores busy while
+ * one waits on I/O, and keep each invocation inside its timeout under overload (with the template's
+ * 50 on 2 cores, thumbnail batches ran out of time, and the soak's 8 s ones filled the DLQs).
+ */
+export const twoPerCore = 2 * availableParallelism();
